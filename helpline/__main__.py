@@ -1,0 +1,4 @@
+"""`python -m helpline` is the `helpline` command."""
+from helpline.cli import main
+
+main()

@@ -1,0 +1,34 @@
+"""Who asked for no more messages (STOP, ARRET...), keyed by a pseudonym of the number, never the number.
+
+Key schema:
+  hl:optout:{hmac}   string  time of the opt-out; no TTL while it stands (START removes it).
+The pseudonym is an HMAC with the server secret, so the set reveals no number.
+"""
+from __future__ import annotations
+
+import time
+
+import redis
+
+from .privacy import number_key
+
+OPTOUT_KEY = "hl:optout:{key}"
+
+
+class OptOuts:
+    """Record and check opt-outs for outbound messages of every kind (replies, alerts, notices)."""
+
+    def __init__(self, client: redis.Redis, secret: str):
+        self.client, self.secret = client, secret
+
+    def _key(self, number: str) -> str:
+        return OPTOUT_KEY.format(key=number_key(self.secret, number))
+
+    def opt_out(self, number: str) -> None:
+        self.client.set(self._key(number), repr(time.time()))
+
+    def opt_in(self, number: str) -> None:
+        self.client.delete(self._key(number))
+
+    def is_opted_out(self, number: str) -> bool:
+        return bool(self.client.exists(self._key(number)))

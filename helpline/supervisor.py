@@ -1,0 +1,108 @@
+"""`helpline serve`: one machine's whole service as child processes, stopped together.
+
+Children: gunicorn (the web app) and `helpline worker` (alert delivery). Without REDIS_URL, a private
+persistent Redis for the data directory is started first and its URL written to
+`<data dir>/redis.url` (0600) so that the CLI finds it; both are removed on exit.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .errors import HelplineError
+from .redis_server import embedded_redis
+
+log = logging.getLogger("helpline.serve")
+
+
+class Supervisor:
+    """Start the children, restart none silently: if one dies, stop everything and say why."""
+
+    def __init__(self, settings: dict, *, host: str, port: int, web_workers: int = 2):
+        self.settings, self.host, self.port, self.web_workers = dict(settings), host, port, web_workers
+        self.data_dir = Path(settings["HELPLINE_DATA_DIR"]).resolve()
+        self.redis = None
+        self.children: dict[str, subprocess.Popen] = {}
+        self.stopping = False
+
+    def environment(self) -> dict:
+        env = os.environ.copy()
+        env["HELPLINE_DATA_DIR"] = str(self.data_dir)
+        if not self.settings.get("HELPLINE_PUBLIC_URL"):
+            env["HELPLINE_PUBLIC_URL"] = f"http://{self.host}:{self.port}"
+        if self.redis:
+            env["REDIS_URL"] = self.redis.url
+        return env
+
+    def commands(self) -> dict[str, list[str]]:
+        return {
+            "web": [sys.executable, "-m", "gunicorn", "--bind", f"{self.host}:{self.port}",
+                    "--workers", str(self.web_workers), "--timeout", "20", "--graceful-timeout", "5",
+                    "helpline:create_app()"],
+            "worker": [sys.executable, "-m", "helpline", "worker"],
+        }
+
+    def check(self, env: dict) -> None:
+        """Build the app once in a child, so a broken config stops start-up with its message."""
+        probe = subprocess.run([sys.executable, "-c", "from helpline import create_app; create_app()"],
+                               env=env, capture_output=True, text=True)
+        if probe.returncode != 0:
+            lines = [ln for ln in probe.stderr.strip().splitlines() if ln.strip()]
+            raise HelplineError(lines[-1] if lines else "the service failed to start")
+
+    def banner(self, env: dict) -> None:
+        local = not self.settings.get("TWILIO_AUTH_TOKEN")
+        print(f"helpline: web on http://{self.host}:{self.port}, data in {self.data_dir}", flush=True)
+        print(f"helpline: Redis {'embedded (private, persistent)' if self.redis else 'from REDIS_URL'}", flush=True)
+        if local:
+            print("helpline: LOCAL MODE - no TWILIO_AUTH_TOKEN: webhooks must be signed with the token in "
+                  f"{self.data_dir / 'local-auth-token'}; signature checks stay on.", flush=True)
+
+    def run(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        url_file = self.data_dir / "redis.url"
+        if not self.settings.get("REDIS_URL"):
+            self.redis = embedded_redis(self.data_dir).start()
+            fd = os.open(url_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(self.redis.url + "\n")
+        try:
+            env = self.environment()
+            self.check(env)
+            self.banner(env)
+            for name, command in self.commands().items():
+                self.children[name] = subprocess.Popen(command, env=env)
+            signal.signal(signal.SIGTERM, self._on_signal)
+            signal.signal(signal.SIGINT, self._on_signal)
+            self._watch()
+        finally:
+            self._stop_children()
+            if self.redis:
+                self.redis.stop()
+                url_file.unlink(missing_ok=True)
+
+    def _on_signal(self, signum, frame) -> None:
+        self.stopping = True
+
+    def _watch(self) -> None:
+        while not self.stopping:
+            for name, child in self.children.items():
+                code = child.poll()
+                if code is not None:
+                    raise HelplineError(f"the {name} process exited with code {code}; stopping the service")
+            time.sleep(0.5)
+
+    def _stop_children(self) -> None:
+        for child in self.children.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in self.children.values():
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
