@@ -13,6 +13,7 @@ from .errors import ConfigError
 from .i18n import Catalogs
 from .journal import Journal
 from .logs import configure_logger
+from .optout import OptOuts
 
 log = logging.getLogger("helpline.app")
 
@@ -66,11 +67,21 @@ def register_extensions(app: Flask) -> None:
         app.extensions["helpline.redis"], retention_seconds=institution.retention_days * 86400)
     app.extensions["helpline.catalogs"] = Catalogs()
     app.extensions["helpline.journal"] = Journal(Path(app.config["HELPLINE_DATA_DIR"]) / "journal" / "callbacks.jsonl")
+    app.extensions["helpline.optouts"] = OptOuts(app.extensions["helpline.redis"], app.config["SECRET_KEY"])
     security.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per channel; this is the only place `helpline` imports them."""
     from ivr import create_blueprint as voice_blueprint
+    from sms import create_blueprint as sms_blueprint
 
+    from .alerts import create_blueprint as alerts_blueprint
+    from .dashboard import create_blueprint as dashboard_blueprint
+    from .ops import create_blueprint as ops_blueprint
+
+    app.register_blueprint(alerts_blueprint())
+    app.register_blueprint(dashboard_blueprint())
+    app.register_blueprint(ops_blueprint())
     app.register_blueprint(voice_blueprint())
+    app.register_blueprint(sms_blueprint())

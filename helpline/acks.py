@@ -14,7 +14,7 @@ from .errors import Conflict, NotFound
 from .i18n import N_
 
 ACK_PATTERN = re.compile(r"^\s*(?:ok|pris|prise|take|taken)\s*#?\s*(\d{1,9})\s*[.!]*\s*$", re.IGNORECASE)
-TAKEN_BY_YOU = N_("Callback #{id} is yours. Number: {number} ({locale}).")
+TAKEN_BY_YOU = N_("Callback #{id} is yours. Number: {number} ({lang}).")
 TAKEN_ALREADY = N_("Callback #{id} was already taken by {name}.")
 UNKNOWN_ITEM = N_("No open callback #{id}.")
 NOT_A_COMMAND = N_("To take a callback, answer OK followed by its number, for example OK 42.")
@@ -38,4 +38,4 @@ def coordinator_command(queue: CallbackQueue, coordinator: Coordinator, body: st
     except Conflict:
         owner = queue.get(cb_id).taken_by or "?"
         return gettext(TAKEN_ALREADY, id=cb_id, name=owner)
-    return gettext(TAKEN_BY_YOU, id=item.id, number=item.number or "-", locale=item.locale)
+    return gettext(TAKEN_BY_YOU, id=item.id, number=item.number or "-", lang=item.locale)

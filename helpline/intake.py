@@ -8,6 +8,7 @@ from flask import current_app
 
 from .callbacks import URGENT
 from .errors import StoreUnavailable
+from .metrics import JOURNALED, URGENT_FLAGS
 
 log = logging.getLogger("helpline.intake")
 
@@ -22,9 +23,13 @@ def queue_callback(*, event: str, locale: str, source: str, urgency: str, number
     except StoreUnavailable:
         if urgency == URGENT:
             current_app.extensions["helpline.journal"].append(request)
+            JOURNALED.inc()
+            URGENT_FLAGS.labels(source=source).inc()
             log.error("redis unavailable: urgent %s flag journaled for replay", source)
         else:
             log.error("redis unavailable: routine %s callback not stored", source)
         return None
+    if created and urgency == URGENT:
+        URGENT_FLAGS.labels(source=source).inc()
     log.info("callback #%s %s %s %s", cb_id, urgency, source, "created" if created else "duplicate")
     return cb_id

@@ -1,7 +1,7 @@
 """Who asked for no more messages (STOP, ARRET...), keyed by a pseudonym of the number, never the number.
 
 Key schema:
-  hl:optout:{hmac}   string  time of the opt-out; no TTL while it stands (START removes it).
+  hl:optout:{hmac}   string  time of the opt-out; TTL OPTOUT_TTL (two years), START removes it.
 The pseudonym is an HMAC with the server secret, so the set reveals no number.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ import redis
 from .privacy import number_key
 
 OPTOUT_KEY = "hl:optout:{key}"
+OPTOUT_TTL = 730 * 86400
 
 
 class OptOuts:
@@ -25,7 +26,7 @@ class OptOuts:
         return OPTOUT_KEY.format(key=number_key(self.secret, number))
 
     def opt_out(self, number: str) -> None:
-        self.client.set(self._key(number), repr(time.time()))
+        self.client.set(self._key(number), repr(time.time()), ex=OPTOUT_TTL)
 
     def opt_in(self, number: str) -> None:
         self.client.delete(self._key(number))

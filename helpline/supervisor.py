@@ -2,7 +2,10 @@
 
 Children: gunicorn (the web app) and `helpline worker` (alert delivery). Without REDIS_URL, a private
 persistent Redis for the data directory is started first and its URL written to
-`<data dir>/redis.url` (0600) so that the CLI finds it; both are removed on exit.
+`<data dir>/redis.url` (0600) so that the CLI finds it; both are removed on exit. In local mode (no
+TWILIO_AUTH_TOKEN) alerts go to a built-in Twilio-compatible sink instead of api.twilio.com: its URL is
+given to the children as TWILIO_API_BASE_URL and kept in `<data dir>/sink.url` for
+`helpline simulate inbox`.
 """
 from __future__ import annotations
 
@@ -14,8 +17,10 @@ import sys
 import time
 from pathlib import Path
 
+from .config import DEFAULTS
 from .errors import HelplineError
 from .redis_server import embedded_redis
+from .twilio_sink import TwilioSink
 
 log = logging.getLogger("helpline.serve")
 
@@ -27,6 +32,7 @@ class Supervisor:
         self.settings, self.host, self.port, self.web_workers = dict(settings), host, port, web_workers
         self.data_dir = Path(settings["HELPLINE_DATA_DIR"]).resolve()
         self.redis = None
+        self.sink: TwilioSink | None = None
         self.children: dict[str, subprocess.Popen] = {}
         self.stopping = False
 
@@ -37,6 +43,8 @@ class Supervisor:
             env["HELPLINE_PUBLIC_URL"] = f"http://{self.host}:{self.port}"
         if self.redis:
             env["REDIS_URL"] = self.redis.url
+        if self.sink:
+            env["TWILIO_API_BASE_URL"] = self.sink.url
         return env
 
     def commands(self) -> dict[str, list[str]]:
@@ -62,16 +70,27 @@ class Supervisor:
         if local:
             print("helpline: LOCAL MODE - no TWILIO_AUTH_TOKEN: webhooks must be signed with the token in "
                   f"{self.data_dir / 'local-auth-token'}; signature checks stay on.", flush=True)
+        if self.sink:
+            print(f"helpline: LOCAL MODE - alerts go to the built-in Twilio sink at {self.sink.url}, not to "
+                  "phones: read them with `helpline simulate inbox`.", flush=True)
+
+    def start_sink(self) -> None:
+        """Local mode with the default API base: a loopback sink that holds the helpline's number."""
+        local = not self.settings.get("TWILIO_AUTH_TOKEN")
+        base = self.settings.get("TWILIO_API_BASE_URL") or DEFAULTS["TWILIO_API_BASE_URL"]
+        if local and base.rstrip("/") == DEFAULTS["TWILIO_API_BASE_URL"]:
+            self.sink = TwilioSink().start()
+            self.sink.add_number(self.settings.get("HELPLINE_FROM_NUMBER") or DEFAULTS["HELPLINE_FROM_NUMBER"])
+            _write_private(self.data_dir / "sink.url", self.sink.url)
 
     def run(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         url_file = self.data_dir / "redis.url"
         if not self.settings.get("REDIS_URL"):
             self.redis = embedded_redis(self.data_dir).start()
-            fd = os.open(url_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(self.redis.url + "\n")
+            _write_private(url_file, self.redis.url)
         try:
+            self.start_sink()
             env = self.environment()
             self.check(env)
             self.banner(env)
@@ -85,6 +104,9 @@ class Supervisor:
             if self.redis:
                 self.redis.stop()
                 url_file.unlink(missing_ok=True)
+            if self.sink:
+                self.sink.stop()
+                (self.data_dir / "sink.url").unlink(missing_ok=True)
 
     def _on_signal(self, signum, frame) -> None:
         self.stopping = True
@@ -106,3 +128,10 @@ class Supervisor:
                 child.wait(10)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _write_private(path: Path, value: str) -> None:
+    """Write a one-line file readable by its owner only (0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value + "\n")

@@ -16,6 +16,7 @@ from helpline.i18n import N_, normalise_locale, other_locale
 from helpline.intake import queue_callback
 from helpline.lines import CNOM, SPS
 from helpline.logs import webhook_line
+from helpline.metrics import CALLS
 from helpline.numbers import callable_number, last_digits, to_e164
 from helpline.security import twilio_signed
 from helpline.store import CallState, get_redis
@@ -119,6 +120,7 @@ def main_menu(call: Call, *, key_message: bool = False, before: tuple = ()):
 def incoming():
     call = current_call()
     log_webhook(call, "incoming")
+    CALLS.inc()
     if not call.store_ok:
         return degraded(call)
     if call.sid and "locale" not in call.data:

@@ -71,3 +71,32 @@ def gather(root: ET.Element) -> ET.Element | None:
 def action_of(element: ET.Element) -> str:
     """A relative action URL as the service wrote it."""
     return element.get("action") or element.text or ""
+
+
+class Texter(Webhooks):
+    """One phone texting the SMS line: a new MessageSid per message unless one is given."""
+
+    def __init__(self, base_url, public_url, token, *, number="+33698765432"):
+        super().__init__(base_url, public_url, token)
+        self.number = number
+        self.last_sid = ""
+
+    def params(self, body: str | None, *, sid: str | None = None, **extra) -> dict:
+        self.last_sid = sid or f"SM{next(_counter):032x}"
+        base = {"MessageSid": self.last_sid, "SmsSid": self.last_sid, "AccountSid": "AC" + "0" * 32,
+                "From": self.number, "To": "38383", "Body": body, "NumMedia": "0", "NumSegments": "1",
+                "ApiVersion": "2010-04-01"}
+        base.update(extra)
+        return {k: v for k, v in base.items() if v is not None}
+
+    def send(self, body: str | None, *, sid: str | None = None, path: str = "/sms", **extra):
+        return self.post(path, self.params(body, sid=sid, **extra))
+
+    def text(self, body: str | None, *, sid: str | None = None, **extra) -> str | None:
+        """The reply's <Message> text, or None for an empty <Response/>; asserts a 200 XML answer."""
+        response = self.send(body, sid=sid, **extra)
+        assert response.status_code == 200, (response.status_code, response.text[:300])
+        assert response.headers["Content-Type"].startswith("application/xml")
+        messages = ET.fromstring(response.text).findall("Message")
+        assert len(messages) <= 1, response.text
+        return (messages[0].text or "") if messages else None

@@ -1,0 +1,158 @@
+"""Webhook throughput and latency under gunicorn, against a bare Flask endpoint in the same run.
+
+Both apps run under the same gunicorn settings on loopback, one after the other, loaded by the same
+generator (wrk when installed, else a Python generator) at the same concurrency. Our endpoints do
+everything they do in production: signature check, Redis, the detector for SMS, TwiML building.
+
+    python bench/bench_webhooks.py [--seconds 10] [--connections 16]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from twilio.request_validator import RequestValidator  # noqa: E402
+
+from helpline.redis_server import RedisProcess, free_port  # noqa: E402
+
+TOKEN = "bench-token-0123456789"
+PUBLIC = "https://helpline.example.org"
+CASES = {
+    "voice /voice (key message + menu)": ("/voice", {"CallSid": "CA" + "b" * 32, "From": "+33612345678",
+                                                      "To": "+33100000000", "CallStatus": "ringing"}),
+    "voice /voice/menu (key 1 -> SPS)": ("/voice/menu?lang=fr", {"CallSid": "CA" + "c" * 32,
+                                                                 "From": "+33612345678", "Digits": "1"}),
+    "sms /sms (free text, detector)": ("/sms", {"MessageSid": "SM" + "d" * 32, "From": "+33612345678",
+                                                "To": "+33100000000", "Body": "Depuis l'erreur de dose je ne "
+                                                "dors plus, je repense a cette nuit tout le temps.", "NumMedia": "0"}),
+}
+
+
+def gunicorn(app_spec: str, port: int, env: dict) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+           "--log-level", "warning", app_spec]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/nope", timeout=1)
+        except urllib.error.HTTPError:
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"gunicorn did not start: {proc.stderr.read().decode()[-800:]}")
+
+
+def wrk_run(url: str, body: str, signature: str, seconds: int, connections: int) -> dict:
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    lua_body = body.replace("\\", "\\\\").replace('"', '\\"')
+    script.write(f'wrk.method = "POST"\nwrk.body = "{lua_body}"\n'
+                 f'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+                 f'wrk.headers["X-Twilio-Signature"] = "{signature}"\n'
+                 'done = function(summary, latency, requests)\n'
+                 '  io.write(string.format("RESULT %d %d %d %d %f %f %f\\n", summary.requests, '
+                 'summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write '
+                 '+ summary.errors.timeout, summary.duration, latency:percentile(50), latency:percentile(99), '
+                 'latency.max))\nend\n')
+    script.close()
+    out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "-s", script.name, url],
+                         capture_output=True, text=True).stdout
+    os.unlink(script.name)
+    line = next(ln for ln in out.splitlines() if ln.startswith("RESULT"))
+    n, status_errors, socket_errors, duration_us, p50, p99, pmax = line.split()[1:]
+    return {"requests": int(n), "errors": int(status_errors) + int(socket_errors),
+            "rps": int(n) / (float(duration_us) / 1e6), "p50": float(p50) / 1000, "p99": float(p99) / 1000}
+
+
+def python_run(url: str, body: str, signature: str, seconds: int, connections: int) -> dict:
+    data = body.encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
+    latencies: list[float] = []
+    errors = [0]
+    stop = time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def loop():
+        mine = []
+        while time.monotonic() < stop:
+            start = time.perf_counter()
+            try:
+                with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers), timeout=5) as r:
+                    r.read()
+                mine.append(time.perf_counter() - start)
+            except OSError:
+                errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=loop) for _ in range(connections)]
+    begin = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100)
+    return {"requests": len(latencies), "errors": errors[0], "rps": len(latencies) / (time.monotonic() - begin),
+            "p50": q[49] * 1000, "p99": q[98] * 1000}
+
+
+def measure(base: str, path: str, params: dict, seconds: int, connections: int) -> dict:
+    body = urllib.parse.urlencode(params)
+    signature = RequestValidator(TOKEN).compute_signature(PUBLIC + path, params)
+    url = base + path
+    check = urllib.request.urlopen(urllib.request.Request(url, data=body.encode(), headers={
+        "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}), timeout=5)
+    assert check.status == 200, check.status
+    run = wrk_run if shutil.which("wrk") else python_run
+    return run(url, body, signature, seconds, connections)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    generator = "wrk" if shutil.which("wrk") else "python threads (install wrk for a lighter load generator)"
+    print(f"load generator: {generator}; {args.connections} connections, {args.seconds}s per case, "
+          f"gunicorn 2 sync workers, {os.cpu_count()} cores")
+    with RedisProcess(persistent=False) as redis_server, tempfile.TemporaryDirectory() as data:
+        env = {**os.environ, "REDIS_URL": redis_server.url, "TWILIO_AUTH_TOKEN": TOKEN, "HELPLINE_PUBLIC_URL": PUBLIC,
+               "HELPLINE_DATA_DIR": data, "HELPLINE_CONFIG": str(ROOT / "tests/data/institution.toml"),
+               "HELPLINE_LOG_LEVEL": "WARNING", "HELPLINE_SECRET_KEY": "bench"}
+        results = {}
+        for label, spec in (("helpline", "helpline:create_app()"), ("bare", "bench.bare_app:app")):
+            port = free_port()
+            proc = gunicorn(spec, port, env)
+            try:
+                for case, (path, params) in CASES.items():
+                    target = path if label == "helpline" else path.split("?")[0].replace("/voice/menu", "/voice")
+                    results[(label, case)] = measure(f"http://127.0.0.1:{port}", target, params,
+                                                     args.seconds, args.connections)
+            finally:
+                proc.terminate()
+                proc.wait(10)
+    print(f"{'case':38} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ratio':>6}")
+    for case in CASES:
+        ours, bare = results[("helpline", case)], results[("bare", case)]
+        for label, r in (("helpline " + case, ours), ("bare     " + case.split()[0], bare)):
+            ratio = f"{ours['rps'] / bare['rps']:.2f}" if r is ours else ""
+            print(f"{label:38.38} {r['rps']:8.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['errors']:7d} {ratio:>6}")
+
+
+if __name__ == "__main__":
+    main()
