@@ -2,13 +2,7 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import datetime
-from pathlib import Path
 
 import click
 
@@ -91,8 +85,32 @@ def callbacks_show(callback_id: int, as_json: bool) -> None:
         click.echo(f"  {when} {step.pop('step')} {' '.join(f'{k}={v}' for k, v in step.items())}")
 
 
+@cli.command()
+def purge() -> None:
+    """Apply the retention of the institution file now (resolved callbacks, TTLs, audit log)."""
+    from .retention import purge as run_purge
+
+    app = _app()
+    days = app.config["INSTITUTION"].retention_days
+    report = run_purge(app.extensions["helpline.redis"], days)
+    click.echo(f"retention {days} days: {report.deleted} resolved callback(s) deleted, "
+               f"{report.shortened} TTL(s) shortened, {report.audit_trimmed} audit entrie(s) trimmed")
+
+
 def main() -> None:
     """Console-script entry point."""
+    from .alerts.cli import ack, resolve, worker
+    from .dashboard.cli import audit, coordinators
+    from .simulator.cli import simulate
+    from .twilio_setup import twilio
+
+    cli.add_command(simulate)
+    cli.add_command(twilio)
+    cli.add_command(worker)
+    cli.add_command(coordinators)
+    cli.add_command(audit)
+    callbacks.add_command(ack)
+    callbacks.add_command(resolve)
     try:
         from .distress.cli import detect
 

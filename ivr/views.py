@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
 
 from flask import current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from helpline.callbacks import ROUTINE, URGENT
-from helpline.config import Institution
+from helpline.callbacks import URGENT
 from helpline.distress import assess
 from helpline.errors import StoreUnavailable
 from helpline.i18n import N_, normalise_locale, other_locale
@@ -17,18 +15,17 @@ from helpline.intake import queue_callback
 from helpline.lines import CNOM, SPS
 from helpline.logs import webhook_line
 from helpline.metrics import CALLS
-from helpline.numbers import callable_number, last_digits, to_e164
+from helpline.numbers import callable_number
 from helpline.security import twilio_signed
-from helpline.store import CallState, get_redis
 from helpline.twiml import twiml
 
-from . import menu
-from .prompts import KEY_MESSAGE, TRANSFER_SPS, Speaker, safety_net
+from . import callback, menu
+from .call import Call, current_call, degraded, invalid, log_webhook, main_menu, save
+from .prompts import TRANSFER_SPS, safety_net
 
 log = logging.getLogger("helpline.voice")
 
 NOT_HEARD = N_("We did not hear a choice.")
-INVALID = N_("That choice is not available.")
 TRANSFER_CNOM = N_("We are connecting you with the helpline of the Ordre des médecins, for physicians and "
                    "interns. The number is {number}.")
 TRANSFER_RESOURCE = N_("We are connecting you with {name}.")
@@ -47,73 +44,7 @@ URGENT_NOW = N_("Thank you for saying it. What you are going through matters, an
                 "day. If you are in immediate danger, call 31 14, or 15, or 112.")
 URGENT_CALLBACK = N_("Someone from the support team will also call you back.")
 URGENT_REMINDER = N_("If you are in immediate danger, call 31 14, or 15, or 112.")
-CB_CONFIRM = N_("We can call you back on the number ending in {digits}. To use this number, press 1. "
-                "To give another number, press 2.")
-CB_TYPE = N_("Please type the ten-digit number where we can reach you, then press the hash key.")
-CB_BAD_NUMBER = N_("That number does not seem complete.")
-CB_LANG_FR = N_("For a call back in French, press 1.")
-CB_LANG_EN = N_("For a call back in English, press 2.")
-CB_DONE = N_("Thank you. Someone from the support team will call you back within {hours} hours. Until then, "
-             "the SPS helpline answers 24 hours a day on {number}.")
-CB_NOT_STORED = N_("Your request could not be recorded just now. The SPS helpline answers 24 hours a day on "
-                   "{number}.")
 MAX_SILENCES = 2
-MAX_NUMBER_TRIES = 3
-
-
-@dataclass
-class Call:
-    """What every voice view needs: who, which call, which locale, and the stored state."""
-
-    sid: str | None
-    caller: str | None
-    locale: str
-    state: CallState
-    data: dict
-    store_ok: bool
-    institution: Institution
-
-    @property
-    def speaker(self) -> Speaker:
-        return Speaker(self.locale)
-
-    def available(self) -> set[str]:
-        actions = {o.action for o in menu.MENU}
-        if not self.institution.resources:
-            actions.discard("resources")
-        return actions
-
-
-def current_call() -> Call:
-    institution = current_app.config["INSTITUTION"]
-    sid = (request.values.get("CallSid") or "")[:64] or None
-    state = CallState(get_redis(), sid)
-    try:
-        data, ok = state.load(), True
-    except StoreUnavailable:
-        data, ok = {}, False
-    locale = normalise_locale(data.get("locale") or request.args.get("lang"), institution.default_locale)
-    return Call(sid, request.values.get("From"), locale, state, data, ok, institution)
-
-
-def log_webhook(call: Call, step: str, **fields) -> None:
-    log.info(webhook_line("voice", call.sid, number=call.caller, step=step, **fields))
-
-
-def degraded(call: Call):
-    """Redis is gone: the key message and SPS, from the same code as the fallback URL."""
-    log_webhook(call, "degraded")
-    return twiml(safety_net(call.locale))
-
-
-def main_menu(call: Call, *, key_message: bool = False, before: tuple = ()):
-    speaker = call.speaker
-    if key_message:
-        speaker.say(KEY_MESSAGE)
-    for message in before:
-        speaker.say(message)
-    speaker.menu(call.institution, call.available())
-    return twiml(speaker)
 
 
 @twilio_signed
@@ -124,7 +55,7 @@ def incoming():
     if not call.store_ok:
         return degraded(call)
     if call.sid and "locale" not in call.data:
-        _update(call, locale=call.locale)
+        save(call, locale=call.locale)
     return main_menu(call, key_message=True)
 
 
@@ -143,7 +74,7 @@ def menu_choice():
     if choice.action == "silence":
         return silence_answer(call)
     if call.data.get("silences"):
-        _update(call, silences=None)
+        save(call, silences=None)
     return ACTIONS[choice.action](call)
 
 
@@ -168,10 +99,6 @@ def silence_answer(call: Call):
     speaker.say(TRANSFER_SPS, number=SPS.spoken)
     speaker.dial(SPS.e164, "sps")
     return twiml(speaker)
-
-
-def invalid(call: Call):
-    return main_menu(call, before=(INVALID,))
 
 
 def transfer_sps(call: Call):
@@ -220,102 +147,12 @@ def legal(call: Call):
 
 def switch_language(call: Call):
     call.locale = other_locale(call.locale)
-    _update(call, locale=call.locale)
+    save(call, locale=call.locale)
     return main_menu(call, key_message=True)
 
 
 def repeat(call: Call):
     return main_menu(call)
-
-
-def callback_start(call: Call):
-    number = callable_number(call.caller)
-    speaker = call.speaker
-    if number:
-        gather = speaker.gather(url_for("voice.callback_confirm", lang=call.locale), speech=False)
-        speaker.say(CB_CONFIRM, into=gather, digits=last_digits(number))
-    else:
-        gather = speaker.gather(url_for("voice.callback_number", lang=call.locale), speech=False,
-                                num_digits=None, finish_on_key="#", timeout=15)
-        speaker.say(CB_TYPE, into=gather)
-    speaker.response.redirect(url_for("voice.silence", lang=call.locale), method="POST")
-    return twiml(speaker)
-
-
-@twilio_signed
-def callback_confirm():
-    call = current_call()
-    digits = (request.values.get("Digits") or "").strip()
-    log_webhook(call, "callback-confirm", digits=digits[:1])
-    number = callable_number(call.caller)
-    if digits == "1" and number:
-        return _ask_callback_language(call, number)
-    if digits == "2" or (digits == "1" and not number):
-        speaker = call.speaker
-        gather = speaker.gather(url_for("voice.callback_number", lang=call.locale), speech=False,
-                                num_digits=None, finish_on_key="#", timeout=15)
-        speaker.say(CB_TYPE, into=gather)
-        speaker.response.redirect(url_for("voice.silence", lang=call.locale), method="POST")
-        return twiml(speaker)
-    return invalid(call)
-
-
-@twilio_signed
-def callback_number():
-    call = current_call()
-    number = to_e164(request.values.get("Digits"))
-    log_webhook(call, "callback-number", valid=bool(number))
-    if not call.store_ok:
-        return degraded(call)
-    if number:
-        return _ask_callback_language(call, number)
-    tries = call.state.bump("cb_tries")
-    if tries >= MAX_NUMBER_TRIES:
-        _update(call, cb_tries=None)
-        return main_menu(call, before=(CB_BAD_NUMBER,))
-    speaker = call.speaker
-    speaker.say(CB_BAD_NUMBER)
-    gather = speaker.gather(url_for("voice.callback_number", lang=call.locale), speech=False,
-                            num_digits=None, finish_on_key="#", timeout=15)
-    speaker.say(CB_TYPE, into=gather)
-    speaker.response.redirect(url_for("voice.silence", lang=call.locale), method="POST")
-    return twiml(speaker)
-
-
-def _ask_callback_language(call: Call, number: str):
-    if not _update(call, cb_number=number, cb_tries=None):
-        return degraded(call)
-    speaker = call.speaker
-    gather = speaker.gather(url_for("voice.callback_language", lang=call.locale), speech=False)
-    speaker.say(CB_LANG_FR, into=gather, locale="fr")
-    speaker.say(CB_LANG_EN, into=gather, locale="en")
-    # No key pressed: the call back is in the language of this call.
-    speaker.response.redirect(url_for("voice.callback_language", lang=call.locale, default=1), method="POST")
-    return twiml(speaker)
-
-
-@twilio_signed
-def callback_language():
-    call = current_call()
-    number = call.data.get("cb_number")
-    digits = (request.values.get("Digits") or "").strip()[:1]
-    cb_locale = menu.CALLBACK_LANGUAGES.get(digits, call.locale)
-    log_webhook(call, "callback-language", locale=cb_locale)
-    if not call.store_ok:
-        return degraded(call)
-    if not number:
-        return callback_start(call)
-    cb_id = queue_callback(event=f"voice:{call.sid}:callback", locale=cb_locale, source="voice",
-                           urgency=ROUTINE, number=number)
-    speaker = Speaker(cb_locale)
-    if cb_id is None:
-        speaker.say(CB_NOT_STORED, number=SPS.spoken)
-        speaker.dial(SPS.e164, "sps")
-        return twiml(speaker)
-    _update(call, cb_number=None)
-    speaker.say(CB_DONE, hours=call.institution.callback_within_hours, number=SPS.spoken)
-    speaker.response.hangup()
-    return twiml(speaker)
 
 
 def urgent_path(call: Call, assessment):
@@ -367,20 +204,12 @@ def on_error(error: Exception):
     return twiml(current_app.extensions["helpline.voice_safety_net"][locale])
 
 
-def _update(call: Call, **values) -> bool:
-    try:
-        call.state.update(**values)
-        return True
-    except StoreUnavailable:
-        return False
-
-
 ACTIONS = {
     "sps": transfer_sps,
     "cnom": transfer_cnom,
     "resources": resources_menu,
     "legal": legal,
-    "callback": callback_start,
+    "callback": callback.callback_start,
     "language": switch_language,
     "repeat": repeat,
     "invalid": invalid,
@@ -393,9 +222,9 @@ def register(bp) -> None:
     bp.add_url_rule("/menu", "menu", menu_choice, methods=["POST"])
     bp.add_url_rule("/silence", "silence", silence, methods=["POST"])
     bp.add_url_rule("/resource", "resource", resource, methods=["POST"])
-    bp.add_url_rule("/callback/confirm", "callback_confirm", callback_confirm, methods=["POST"])
-    bp.add_url_rule("/callback/number", "callback_number", callback_number, methods=["POST"])
-    bp.add_url_rule("/callback/language", "callback_language", callback_language, methods=["POST"])
+    bp.add_url_rule("/callback/confirm", "callback_confirm", callback.callback_confirm, methods=["POST"])
+    bp.add_url_rule("/callback/number", "callback_number", callback.callback_number, methods=["POST"])
+    bp.add_url_rule("/callback/language", "callback_language", callback.callback_language, methods=["POST"])
     bp.add_url_rule("/dial-result", "dial_result", dial_result, methods=["POST"])
     bp.add_url_rule("/fallback", "fallback", fallback, methods=["POST"])
     bp.register_error_handler(Exception, on_error)

@@ -1,0 +1,90 @@
+"""What every voice view needs about the call in progress, and the answers they share."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import current_app, request
+
+from helpline.config import Institution
+from helpline.errors import StoreUnavailable
+from helpline.i18n import N_, normalise_locale
+from helpline.logs import webhook_line
+from helpline.store import CallState, get_redis
+from helpline.twiml import twiml
+
+from . import menu
+from .prompts import KEY_MESSAGE, Speaker, safety_net
+
+log = logging.getLogger("helpline.voice")
+
+INVALID = N_("That choice is not available.")
+
+
+@dataclass
+class Call:
+    """What every voice view needs: who, which call, which locale, and the stored state."""
+
+    sid: str | None
+    caller: str | None
+    locale: str
+    state: CallState
+    data: dict
+    store_ok: bool
+    institution: Institution
+
+    @property
+    def speaker(self) -> Speaker:
+        return Speaker(self.locale)
+
+    def available(self) -> set[str]:
+        actions = {o.action for o in menu.MENU}
+        if not self.institution.resources:
+            actions.discard("resources")
+        return actions
+
+
+def current_call() -> Call:
+    institution = current_app.config["INSTITUTION"]
+    sid = (request.values.get("CallSid") or "")[:64] or None
+    state = CallState(get_redis(), sid)
+    try:
+        data, ok = state.load(), True
+    except StoreUnavailable:
+        data, ok = {}, False
+    locale = normalise_locale(data.get("locale") or request.args.get("lang"), institution.default_locale)
+    return Call(sid, request.values.get("From"), locale, state, data, ok, institution)
+
+
+def log_webhook(call: Call, step: str, **fields) -> None:
+    log.info(webhook_line("voice", call.sid, number=call.caller, step=step, **fields))
+
+
+def degraded(call: Call):
+    """Redis is gone: the key message and SPS, from the same code as the fallback URL."""
+    log_webhook(call, "degraded")
+    return twiml(safety_net(call.locale))
+
+
+def main_menu(call: Call, *, key_message: bool = False, before: tuple = ()):
+    speaker = call.speaker
+    if key_message:
+        speaker.say(KEY_MESSAGE)
+    for message in before:
+        speaker.say(message)
+    speaker.menu(call.institution, call.available())
+    return twiml(speaker)
+
+
+def save(call: Call, **values) -> bool:
+    try:
+        call.state.update(**values)
+        return True
+    except StoreUnavailable:
+        return False
+
+
+
+
+def invalid(call: Call):
+    return main_menu(call, before=(INVALID,))
