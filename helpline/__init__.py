@@ -8,6 +8,7 @@ from flask import Flask
 
 from . import security, store
 from .callbacks import CallbackQueue
+from .distress import default_detector
 from .config import load_institution, secret_from_file, settings_from_env
 from .errors import ConfigError
 from .i18n import Catalogs
@@ -68,6 +69,7 @@ def register_extensions(app: Flask) -> None:
     app.extensions["helpline.catalogs"] = Catalogs()
     app.extensions["helpline.journal"] = Journal(Path(app.config["HELPLINE_DATA_DIR"]) / "journal" / "callbacks.jsonl")
     app.extensions["helpline.optouts"] = OptOuts(app.extensions["helpline.redis"], app.config["SECRET_KEY"])
+    app.extensions["helpline.detector"] = default_detector()  # compiled once per process, before the first text
     security.init_app(app)
 
 

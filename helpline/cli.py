@@ -97,26 +97,25 @@ def purge() -> None:
                f"{report.shortened} TTL(s) shortened, {report.audit_trimmed} audit entrie(s) trimmed")
 
 
-def main() -> None:
-    """Console-script entry point."""
+def _register_commands() -> None:
+    """Attach the commands that live beside their features (click wiring, no I/O)."""
     from .alerts.cli import ack, resolve, worker
     from .dashboard.cli import audit, coordinators
+    from .distress.cli import detect
     from .simulator.cli import simulate
     from .twilio_setup import twilio
 
-    cli.add_command(simulate)
-    cli.add_command(twilio)
-    cli.add_command(worker)
-    cli.add_command(coordinators)
-    cli.add_command(audit)
+    for command in (worker, detect, simulate, twilio, coordinators, audit):
+        cli.add_command(command)
     callbacks.add_command(ack)
     callbacks.add_command(resolve)
-    try:
-        from .distress.cli import detect
 
-        cli.add_command(detect)
-    except ImportError:  # pragma: no cover - the detector ships with the package
-        pass
+
+_register_commands()
+
+
+def main() -> None:
+    """Console-script entry point."""
     cli(prog_name="helpline")
 
 

@@ -1,0 +1,122 @@
+"""The distress detector: text in, an explained urgent/concern/none assessment out."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Sequence
+
+from . import combine, rules
+from .combine import Found
+from .lexicon import LEVELS, load_lexicon
+from .matcher import Match, Matcher
+from .normalize import Normalizer, Token, inside_quotes
+from .typos import TypoFixer
+
+LEXICON_DIR = Path(__file__).with_name("lexicons")
+DEFAULT_LANG = "fr"
+# Categories produced by the rules from markers; the markers themselves are never output.
+MARKERS = frozenset({"life_affirm", "means_term", "acute_symptom", "farewell_hint", "idiom"})
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One reason for the assessment: which kind of distress, how serious, which words where."""
+
+    category: str
+    level: str
+    matched: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The detector's answer for one message."""
+
+    level: str
+    lang: str
+    signals: tuple[Signal, ...]
+
+    @property
+    def urgent(self) -> bool:
+        return self.level == "urgent"
+
+    def to_dict(self) -> dict:
+        return {"level": self.level, "lang": self.lang, "signals": [asdict(s) for s in self.signals]}
+
+
+class Detector:
+    """Lexicons loaded and compiled once; `assess` is pure and thread-safe."""
+
+    def __init__(self, lexicon_dir: Path | str = LEXICON_DIR) -> None:
+        lex = load_lexicon(lexicon_dir)
+        self.words = lex.words
+        self.lang_words = lex.lang_words
+        self.lang_of = {w: lang for lang, words in lex.lang_words.items() for w in words
+                        if sum(w in other for other in lex.lang_words.values()) == 1}
+        self.matcher = Matcher(lex.entries)
+        known = set().union(*lex.lang_words.values(), *lex.words.values()) if lex.lang_words else set()
+        self.normalizer = Normalizer(lex.sms, lex.emoji, TypoFixer(self.matcher.vocabulary, known))
+
+    def assess(self, text: str, locale: str | None = None) -> Assessment:
+        """Assess one SMS or transcript; `locale` ('fr', 'fr-FR', 'en') skips the language guess."""
+        tokens = self.normalizer.tokens(text or "")
+        lang = language(locale) or self.guess_language(tokens)
+        found = self.interpret(text or "", tokens, self.matcher.find(tokens))
+        signals = tuple(sorted(
+            {Signal(f.category, f.level, text[tokens[f.i].start:tokens[f.j - 1].end],
+                    tokens[f.i].start, tokens[f.j - 1].end) for f in found},
+            key=lambda s: (s.start, s.end, s.category)))
+        level = max((s.level for s in signals), key=LEVELS.index, default="none")
+        return Assessment(level, lang, signals)
+
+    def interpret(self, text: str, tokens: Sequence[Token], matches: dict[str, list[Match]]) -> list[Found]:
+        """Apply idiom, reported-speech, past, negation and combination rules to the matches."""
+        idioms, context = matches["idiom"], matches["context"]
+        found = [Found(m.entry.category, m.entry.level, m.i, m.j)
+                 for m in idioms if m.entry.level != "none"]
+        by_role: dict[str, list[Match]] = {c: [] for c in MARKERS}
+        for m in matches["signal"]:
+            if rules.masked_by_idiom(m, idioms):
+                continue
+            cat, level = m.entry.category, m.entry.level
+            if cat in rules.OWN_RISK and (level == "urgent" or cat == "means_term") and (
+                    rules.reported(tokens, m, self.words, context)
+                    or inside_quotes(text, tokens[m.i].start)):
+                if cat != "means_term":
+                    found.append(Found("third_party", "concern", m.i, m.j))
+                continue
+            if cat in rules.OWN_RISK and rules.in_past(tokens, m, context):
+                found.append(Found("past_ideation", "concern", m.i, m.j))
+                continue
+            if cat in rules.NEGATED and rules.negated(tokens, m, self.words):
+                outcome = rules.NEGATED[cat]
+                if outcome:
+                    found.append(Found(outcome[1], outcome[0], m.i, m.j))
+                continue
+            if cat in MARKERS:
+                by_role[cat].append(m)
+            elif level != "none":
+                found.append(Found(cat, level, m.i, m.j))
+        found += combine.means(by_role["means_term"], context)
+        found += combine.acute(by_role["acute_symptom"], context)
+        found += combine.farewell(by_role["farewell_hint"], context)
+        return combine.light_tone(found, context)
+
+    def guess_language(self, tokens: Sequence[Token]) -> str:
+        """The language whose function words are most frequent; French when nothing tells."""
+        scores = dict.fromkeys(self.lang_words, 0)
+        lang_of = self.lang_of
+        for t in tokens:
+            lang = lang_of.get(t.key)
+            if lang:
+                scores[lang] += 1
+        best = max(scores.items(), key=lambda kv: (kv[1], kv[0] == DEFAULT_LANG), default=(DEFAULT_LANG, 0))
+        return best[0] if best[1] else DEFAULT_LANG
+
+
+def language(locale: str | None) -> str | None:
+    """'fr-FR' -> 'fr'; None or empty -> None."""
+    if not locale:
+        return None
+    return locale.replace("_", "-").split("-")[0].lower() or None

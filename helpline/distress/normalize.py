@@ -1,0 +1,160 @@
+"""Turn raw SMS or transcript text into word tokens that keep their offsets in the original text.
+
+Normalisation folds case and accents, unifies apostrophes and quotes, and names emojis; it keeps
+one normalised character per original character whenever it can (the fast path), so a token's
+`start`/`end` are offsets in the text the person wrote.  Word keys are then squeezed (repeated
+letters collapsed: "veuuux", "letterrrs"), mapped through the SMS spelling table ("jveux" ->
+"je veux") and, for long unknown words, corrected for one typo against the lexicon vocabulary.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Callable, Mapping, NamedTuple
+
+# Characters that fold to one character (lower case, no accent); anything else in Latin-1/Latin-A
+# that NFD can decompose is added by _build_table.
+_PUNCT = {
+    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
+    "\u201c": '"', "\u201d": '"', "\u00ab": '"', "\u00bb": '"', "\u201e": '"',
+    "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\u202f": " ", "\u2026": ".",
+}
+# Characters that expand to two (slow path keeps an offset table).
+_EXPAND = {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"}
+_SLOW = re.compile("[" + "".join(_EXPAND) + "\u0300-\u036f]")
+
+CACHE_SIZE = 100_000
+EMOJI_RANGES = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B50\u2B55"
+TOKEN = re.compile(r"([.!?;\n]+)|([^\W_]+|[" + EMOJI_RANGES + "])")
+_REPEAT = re.compile(r"([^\W\d_])\1+")
+
+
+def _build_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0x41, 0x250):
+        ch = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)).lower()
+        if len(base) == 1 and base != ch:
+            table[code] = base
+    table.update({ord(k): v for k, v in _PUNCT.items()})
+    return table
+
+
+_TABLE = _build_table()
+
+
+def fold(text: str) -> tuple[str, list[int] | None]:
+    """Lower-case, strip accents, unify apostrophes; return the text and an offset map or None.
+
+    The offset map (normalised index -> original index) is None when the folding kept one
+    character per original character, which is the common case.
+    """
+    folded = text.translate(_TABLE)
+    if not _SLOW.search(folded):
+        lowered = folded.lower()
+        return (lowered if len(lowered) == len(folded) else folded), None
+    parts: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(folded):
+        if unicodedata.combining(ch):
+            continue
+        out = _EXPAND.get(ch, ch.lower() if len(ch.lower()) == 1 else ch)
+        parts.append(out)
+        index.extend([i] * len(out))
+    index.append(len(text))
+    return "".join(parts), index
+
+
+def squeeze(word: str) -> str:
+    """Collapse runs of the same letter: 'mourirrr' -> 'mourir', 'killl' -> 'kil' (lexicon too)."""
+    return _REPEAT.sub(r"\1", word)
+
+
+class Token(NamedTuple):
+    """One word key with its span in the original text; `brk` marks a sentence break before it."""
+
+    key: str
+    start: int
+    end: int
+    brk: bool
+
+
+class Normalizer:
+    """Tokenise text with the SMS table, the emoji names and an optional typo corrector."""
+
+    def __init__(self, sms: Mapping[str, tuple[str, ...]], emoji: Mapping[str, str],
+                 correct: Callable[[str], str] | None = None) -> None:
+        self.sms = dict(sms)
+        self.emoji = dict(emoji)
+        self.correct = correct
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def keys(self, word: str) -> tuple[str, ...]:
+        """Cached `_keys`: words repeat a lot, so most lookups are one dict access."""
+        found = self._cache.get(word)
+        if found is None:
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.clear()
+            found = self._cache[word] = self._keys(word)
+        return found
+
+    def _keys(self, word: str) -> tuple[str, ...]:
+        """The lexicon keys of one folded word (several for 'jveux', 'dont', 'g')."""
+        if word in self.emoji:
+            return (self.emoji[word],)
+        mapped = self.sms.get(word)
+        if mapped is None:
+            word = squeeze(word)
+            mapped = self.sms.get(word)
+        if mapped is not None:
+            return mapped
+        if self.correct is not None:
+            word = self.correct(word)
+        return (word,)
+
+    def tokens(self, text: str) -> list[Token]:
+        """Tokens of `text`, with offsets in `text` itself."""
+        norm, index = fold(text)
+        out: list[Token] = []
+        append = out.append
+        cache, keys = self._cache, self.keys
+        new = tuple.__new__
+        brk = False
+        for m in TOKEN.finditer(norm):
+            word = m.group(2)
+            if word is None:
+                brk = True
+                continue
+            start, end = m.span()
+            if index is not None:
+                start, end = index[start], index[end - 1] + 1
+            for key in cache.get(word) or keys(word):
+                append(new(Token, (key, start, end, brk)))
+                brk = False
+        return out
+
+
+def normalize_phrase(text: str) -> list[str]:
+    """Fold and squeeze a lexicon phrase the same way as input words (no SMS table, no typo fix)."""
+    norm, _ = fold(text)
+    return [squeeze(m.group()) for m in TOKEN.finditer(norm) if m.lastindex == 2]
+
+
+def inside_quotes(text: str, pos: int) -> bool:
+    """True when `pos` falls inside a quotation opened earlier in the text and not yet closed."""
+    head, _ = fold(text[:pos])
+    opened = closed = 0
+    for m in re.finditer(r"\"|'", head):
+        i = m.start()
+        before = head[i - 1] if i else " "
+        after = head[i + 1] if i + 1 < len(head) else " "
+        if head[i] == '"':
+            if opened > closed:
+                closed += 1
+            else:
+                opened += 1
+        elif not (before.isalnum()) and after.isalnum():
+            opened += 1
+        elif before.isalnum() and not after.isalnum() and opened > closed:
+            closed += 1
+    return opened > closed

@@ -1,0 +1,108 @@
+"""Context rules that change what a matched phrase means: idioms, negation, reported speech, past.
+
+Each rule is a small pure function over the token list and the matches, so it can be tested alone.
+The word classes (negators, pronouns, clause words) come from the words_<lang>.tsv files.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from .matcher import Match
+from .normalize import Token
+
+NEGATION_SCOPE = 4      # words looked at before a phrase for a negator
+REPORT_SCOPE = 6        # words looked at before a phrase for who is speaking
+CONTEXT_SCOPE = 12      # words between a phrase and a past marker
+RECURRENCE_SCOPE = 6    # words between a phrase and a 'again/since' marker
+
+# What a negated phrase becomes: category -> (level, category); None drops the phrase.
+NEGATED: dict[str, tuple[str, str] | None] = {
+    "suicidal_ideation": ("concern", "denied_ideation"),
+    "self_harm": ("concern", "denied_ideation"),
+    "means": ("concern", "denied_ideation"),
+    "farewell": ("concern", "denied_ideation"),
+    "life_affirm": ("urgent", "suicidal_ideation"),
+    "patient_danger": ("concern", "anxiety"),
+    "acute_crisis": ("concern", "anxiety"),
+}
+# Words inside a phrase that make it about the sender whoever the subject is.
+FIRST_PERSON = frozenset({"me", "moi", "myself", "my", "mon", "ma", "mes"})
+# Phrases about the sender's own risk: reported or past, they become a concern.
+OWN_RISK = frozenset({"suicidal_ideation", "self_harm", "means", "farewell", "means_term"})
+
+
+def masked_by_idiom(m: Match, idioms: Sequence[Match]) -> bool:
+    """An idiom ('mourir de rire') hides a phrase it overlaps, unless the phrase contains it."""
+    for idiom in idioms:
+        if idiom.i < m.j and m.i < idiom.j and not (m.i <= idiom.i and idiom.j <= m.j and
+                                                   (m.j - m.i) > (idiom.j - idiom.i)):
+            return True
+    return False
+
+
+def negated(tokens: Sequence[Token], m: Match, words: Mapping[str, set[str]]) -> bool:
+    """A negator in a gap of the phrase, or just before it within the same clause."""
+    neg = words["negator"]
+    if any(_is_negator(tokens, k, neg) for k in m.gap):
+        return True
+    stop = words["clause"] | words["self"] | words["other"]
+    k = m.i
+    while k > 0 and m.i - k < NEGATION_SCOPE and not tokens[k].brk:
+        k -= 1
+        if _is_negator(tokens, k, neg):
+            return True
+        if tokens[k].key in stop:
+            return False
+    return False
+
+
+def _is_negator(tokens: Sequence[Token], k: int, neg: set[str]) -> bool:
+    key = tokens[k].key
+    if key not in neg:
+        return False
+    # "de plus en plus", "en plus": 'plus' there adds, it does not negate.
+    if key == "plus" and any(0 <= x < len(tokens) and tokens[x].key == "en" for x in (k - 1, k + 1)):
+        return False
+    return True
+
+
+def reported(tokens: Sequence[Token], m: Match, words: Mapping[str, set[str]],
+             context: Sequence[Match]) -> bool:
+    """Someone else's words: a reporter or third person before any first person, or a hypothetical.
+
+    A phrase that names the sender itself ("better off without me") is never someone else's.
+    """
+    if any(tokens[x].key in FIRST_PERSON or tokens[x].key in words["self"] for x in range(m.i, m.j)):
+        return False
+    for c in context:
+        if c.entry.category in ("reporter", "hypothetical") and 0 <= m.i - c.j <= REPORT_SCOPE \
+                and not any(tokens[x].brk for x in range(c.j, m.i + 1)) \
+                and not any(tokens[x].key in words["self"] for x in range(c.j, m.i)):
+            return True
+    k = m.i
+    while k > 0 and m.i - k < REPORT_SCOPE and not tokens[k].brk:
+        k -= 1
+        key = tokens[k].key
+        if key in words["self"]:
+            return False
+        if key in words["other"] or key in words["reporter"]:
+            return True
+    return False
+
+
+def in_past(tokens: Sequence[Token], m: Match, context: Sequence[Match]) -> bool:
+    """A distant-past marker near the phrase in the same sentence, and no sign it came back."""
+    same = [c for c in context if same_sentence(tokens, m, c)]
+    return any(c.entry.category == "past" and near(m, c, CONTEXT_SCOPE) for c in same) and \
+        not any(c.entry.category == "recurrence" and near(m, c, RECURRENCE_SCOPE) for c in same)
+
+
+def same_sentence(tokens: Sequence[Token], a: Match, b: Match) -> bool:
+    """No sentence break between the two matches."""
+    lo, hi = min(a.i, b.i), max(a.i, b.i)
+    return not any(tokens[x].brk for x in range(lo + 1, hi + 1))
+
+
+def near(a: Match, b: Match, scope: int) -> bool:
+    """At most `scope` words apart."""
+    return min(abs(a.i - b.j), abs(b.i - a.j)) <= scope or (a.i < b.j and b.i < a.j)

@@ -1,0 +1,345 @@
+"""The distress detector: normalisation, matching, each rule, the API, the CLI and the targets."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from helpline.distress import Assessment, Detector, Signal, assess, default_detector
+from helpline.distress.cli import detect
+from helpline.distress.evaluate import evaluate
+from helpline.distress.lexicon import Entry
+from helpline.distress.matcher import Match, most_serious_first
+from helpline.distress.normalize import Normalizer, fold, inside_quotes, squeeze
+from helpline.distress.patterns import PatternError, expand
+from helpline.distress.rules import in_past, masked_by_idiom, negated, reported
+from helpline.distress.typos import TypoFixer
+
+ROOT = Path(__file__).resolve().parents[1]
+OWN_CASES = ROOT / "tests/data/distress_cases.jsonl"
+DEV_CASES = Path(__file__).resolve().parents[2] / "shared/distress/dev_cases.jsonl"
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return default_detector()
+
+
+def read_cases(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# --- normalisation -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, folded", [
+    ("ÉPUISÉE", "epuisee"),
+    ("j’ai", "j'ai"),
+    ("«non»", '"non"'),
+    ("ça", "ca"),
+], ids=["caps-accents", "curly-apostrophe", "guillemets", "cedilla"])
+def test_fold_keeps_one_char_per_char(raw, folded):
+    assert fold(raw) == (folded, None)
+
+
+def test_fold_slow_path_maps_offsets_back():
+    norm, index = fold("cœur brisé")
+    assert norm == "coeur brise"
+    assert index[norm.index("brise")] == "cœur brisé".index("brisé")
+
+
+@pytest.mark.parametrize("word, squeezed", [("mourirrrr", "mourir"), ("veuuux", "veux"), ("100", "100")],
+                         ids=["trailing", "vowel", "digits-untouched"])
+def test_squeeze(word, squeezed):
+    assert squeeze(word) == squeezed
+
+
+def test_tokens_map_sms_spelling_and_keep_original_offsets():
+    norm = Normalizer({"jveux": ("je", "veux")}, {"💊": "emopil"})
+    text = "JVEUX  dormir. 💊"
+    toks = norm.tokens(text)
+    assert [t.key for t in toks] == ["je", "veux", "dormir", "emopil"]
+    assert text[toks[0].start:toks[0].end] == "JVEUX" == text[toks[1].start:toks[1].end]
+    assert [t.brk for t in toks] == [False, False, False, True]
+
+
+def test_tokens_split_on_apostrophes_and_unicode_letters():
+    toks = Normalizer({}, {}).tokens("l’insuline préparée")
+    assert [t.key for t in toks] == ["l", "insuline", "prepare"]  # squeezed: "ée" -> "e"
+
+
+def test_typo_fixer_corrects_long_words_only_when_unambiguous():
+    fix = TypoFixer({"anymore", "point", "pendre"}, known={"prendre"})
+    assert fix("anymroe") == "anymore"
+    assert fix("piont") == "point"
+    assert fix("prendre") == "prendre"
+    assert fix("pont") == "pont"
+
+
+def test_inside_quotes():
+    text = "il m'a dit « je me serais pendu » puis rien"
+    assert inside_quotes(text, text.index("pendu"))
+    assert not inside_quotes(text, text.index("rien"))
+    assert not inside_quotes("I'd have done it", 4)
+
+
+# --- patterns ----------------------------------------------------------------------------------
+
+MACROS = {"med": [("insuline",), ("kcl",)]}
+
+
+@pytest.mark.parametrize("pattern, expected", [
+    ("veux|voudrais mourir", {("veux", "mourir"), ("voudrais", "mourir")}),
+    ("je tremble? fort", {("je", "tremble", "fort"), ("je", "fort")}),
+    ("veux _2 mourir", {("veux", "_2", "mourir")}),
+    ("idees suicid*", {("ides", "*suicid")}),   # squeezed like the input
+    ("pris mon @med", {("pris", "mon", "insuline"), ("pris", "mon", "kcl")}),
+    ("me tuer / m'achever", {("me", "tuer"), ("m", "achever")}),
+    ("ÉPUISÉÉÉE", {("epuise",)}),
+], ids=["alternatives", "optional", "gap", "stem", "macro", "phrases", "folded-and-squeezed"])
+def test_expand(pattern, expected):
+    assert set(expand(pattern, MACROS)) == expected
+
+
+@pytest.mark.parametrize("pattern", ["_2 mourir", "mourir _2", "@unknown", "a||b", "su*", "   "],
+                         ids=["gap-first", "gap-last", "unknown-macro", "empty-alternative", "short-stem", "blank"])
+def test_expand_rejects(pattern):
+    with pytest.raises(PatternError):
+        expand(pattern, MACROS)
+
+
+# --- matcher -----------------------------------------------------------------------------------
+
+def entry(category="guilt", level="concern", layer="signal", pattern="p") -> Entry:
+    return Entry(pattern, category, level, layer, "fr", "test:1")
+
+
+def test_most_serious_first_keeps_the_urgent_phrase_under_a_milder_overlap():
+    mild = Match(entry("anxiety", "concern"), 0, 3)
+    serious = Match(entry("patient_danger", "urgent"), 2, 6)
+    other = Match(entry("sleep", "concern"), 7, 8)
+    assert most_serious_first([mild, serious, other]) == [serious, other]
+
+
+def test_matcher_prefers_longest_and_respects_word_boundaries(detector):
+    toks = detector.normalizer.tokens("je veux en finir avec la vie")
+    signal = detector.matcher.find(toks)["signal"]
+    assert [(m.i, m.j) for m in signal] == [(2, 7)]   # 'en finir avec la vie' beats 'veux en finir'
+    # 'parent' contains 'are', 'préparer' contains 'pare': whole words only.
+    assert detector.assess("je dois préparer le parent").signals == ()
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+def tokens_of(detector, text):
+    return detector.normalizer.tokens(text)
+
+
+@pytest.mark.parametrize("text, start, end, gap, expected", [
+    ("je ne veux pas mourir", 2, 5, (3,), True),
+    ("je n'ai plus envie de vivre", 4, 7, (), True),
+    ("i don't want to die", 3, 6, (), True),
+    ("je dors plus et je veux mourir", 5, 7, (), False),
+    ("de plus en plus envie de mourir", 4, 7, (), False),
+    ("je veux mourir", 1, 3, (), False),
+], ids=["gap-pas", "plus-before", "n-t-before", "clause-stops", "de-plus-en-plus", "plain"])
+def test_negated(detector, text, start, end, gap, expected):
+    toks = tokens_of(detector, text)
+    assert negated(toks, Match(entry(), start, end, gap), detector.words) is expected
+
+
+@pytest.mark.parametrize("text, start, expected", [
+    ("ma collègue m'a dit qu'elle voulait mourir", 7, True),
+    ("mon patient disait vouloir mourir", 3, True),
+    ("my colleague told me she wants to die", 6, True),
+    ("i told my wife i want to die", 5, False),
+    ("je veux mourir", 1, False),
+], ids=["elle", "reporter-verb", "she", "first-person-wins", "plain"])
+def test_reported(detector, text, start, expected):
+    toks = tokens_of(detector, text)
+    matches = detector.matcher.find(toks)
+    assert reported(toks, Match(entry(), start, start + 2), detector.words, matches["context"]) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("il y a deux ans j'avais des idées suicidaires", True),
+    ("two years ago I was suicidal", True),
+    ("depuis deux ans j'ai des idées suicidaires", False),
+    ("years ago I was suicidal and now it's back again", False),
+], ids=["fr-past", "en-past", "depuis-is-ongoing", "recurrence"])
+def test_in_past(detector, text, expected):
+    toks = tokens_of(detector, text)
+    matches = detector.matcher.find(toks)
+    risk = [m for m in matches["signal"] if m.entry.category == "suicidal_ideation"]
+    assert risk and in_past(toks, risk[0], matches["context"]) is expected
+
+
+def test_idiom_masks_overlap_but_not_a_longer_phrase():
+    idiom = Match(entry("idiom", "none", "idiom"), 3, 6)
+    assert masked_by_idiom(Match(entry(), 1, 4), [idiom])
+    assert not masked_by_idiom(Match(entry(), 2, 8), [idiom])
+    assert not masked_by_idiom(Match(entry(), 7, 9), [idiom])
+
+
+# --- behaviour, one family per difficulty -------------------------------------------------------
+
+BEHAVIOUR = [
+    ("explicit-fr", "je veux mourir", "urgent"),
+    ("explicit-en", "I want to kill myself", "urgent"),
+    ("passive-wish", "j'aimerais ne plus me réveiller", "urgent"),
+    ("burden", "they'd all be better off without me", "urgent"),
+    ("negated-life", "je n'ai plus envie de vivre", "urgent"),
+    ("negated-presence-en", "I don't want to be here anymore", "urgent"),
+    ("negation-trap", "je ne veux pas mourir, juste dormir", "concern"),
+    ("denial-en", "I'm not suicidal, just exhausted", "concern"),
+    ("sms-spelling", "jveux plu vivre", "urgent"),
+    ("repeated-letters", "je veux mourirrrrr", "urgent"),
+    ("all-caps", "I WANT TO DIE", "urgent"),
+    ("typo-long-word", "i dont see the piont of living anymroe", "urgent"),
+    ("speech-mishearing", "je vais me tu es ce soir", "urgent"),
+    ("code-switch", "honnêtement I can't anymore, j'ai envie d'en finir", "urgent"),
+    ("means-stockpile", "j'ai mis de côté du KCl du service", "urgent"),
+    ("means-as-error", "l'erreur de KCl c'était moi, j'y pense tout le temps", "concern"),
+    ("means-self-care", "je fais mon insuline à 19h, rappelez après", "none"),
+    ("pill-emojis", "💊💊💊 ce soir", "urgent"),
+    ("pill-emoji-profession", "💊 pharmacien, vous avez des affiches ?", "none"),
+    ("self-harm", "je me suis coupée hier soir", "urgent"),
+    ("farewell-hints", "Merci pour tout. Dites à ma sœur que je l'aime. Adieu.", "urgent"),
+    ("holiday-not-farewell", "je pars en vacances, merci pour tout, à bientôt", "none"),
+    ("patient-danger", "je suis dangereuse pour les patients ce soir", "urgent"),
+    ("acute-crisis", "can't breathe, heart pounding, I don't know what to do", "urgent"),
+    ("panic-recurring-calm", "I get panic attacks before shifts but I'm ok right now", "concern"),
+    ("third-party", "my colleague told me she wants to die", "concern"),
+    ("quoted-hypothetical", "mon chef m'a dit « je me serais pendu », depuis je vais mal", "concern"),
+    ("past-ideation", "il y a cinq ans j'avais des idées suicidaires, ça va maintenant", "concern"),
+    ("idiom-laugh", "mort de rire 😂", "none"),
+    ("idiom-insist", "je me tue à le répéter", "none"),
+    ("idiom-en", "I could kill for a coffee", "none"),
+    ("idiom-shame", "j'ai cru mourir de honte", "concern"),
+    ("real-guilt-kills-me", "it kills me that the family thinks I didn't care", "concern"),
+    ("keyword", "AIDE", "none"),
+    ("keyword-stop", "STOP", "none"),
+    ("neutral", "Pouvez-vous me rappeler demain ?", "none"),
+    ("levity-tiredness", "jpp de ce planning mdr, sinon tout roule", "none"),
+    ("buried-risk", "Bonjour. Question sur les horaires. Hier j'ai calculé combien de comprimés il faudrait. "
+                    "Sinon le travail va.", "urgent"),
+]
+
+
+@pytest.mark.parametrize("text, level", [(t, lv) for _, t, lv in BEHAVIOUR], ids=[i for i, _, _ in BEHAVIOUR])
+def test_behaviour(text, level):
+    assert assess(text).level == level
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+def test_assessment_explains_itself_with_original_offsets():
+    text = "Franchement… JE N’AI PLUS ENVIE DE VIVRE"
+    a = assess(text)
+    assert isinstance(a, Assessment) and a.urgent
+    assert all(isinstance(s, Signal) for s in a.signals)
+    s = a.signals[0]
+    assert text[s.start:s.end] == s.matched
+    assert s.category == "suicidal_ideation" and s.level == "urgent"
+    assert json.loads(json.dumps(a.to_dict())) == a.to_dict()
+    assert set(a.to_dict()) == {"level", "lang", "signals"}
+
+
+@pytest.mark.parametrize("text, locale, lang", [
+    ("je suis épuisée", None, "fr"),
+    ("I am exhausted", None, "en"),
+    ("I am exhausted", "fr-FR", "fr"),
+    ("je suis épuisée", "en", "en"),
+    ("", None, "fr"),
+], ids=["guess-fr", "guess-en", "locale-region", "locale-wins", "empty"])
+def test_language(text, locale, lang):
+    assert assess(text, locale).lang == lang
+
+
+def test_empty_and_none_like_inputs():
+    assert assess("").level == "none"
+    assert assess("   \n").signals == ()
+
+
+def test_detector_from_explicit_directory(detector):
+    from helpline.distress.detector import LEXICON_DIR
+    assert Detector(LEXICON_DIR).assess("je veux mourir").urgent
+
+
+def test_nothing_is_loaded_at_import():
+    code = ("import helpline.distress as d; import sys; "
+            "print(d.default_detector.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "0"
+
+
+# --- evaluation and CLI --------------------------------------------------------------------------
+
+def test_evaluate_math():
+    cases = [{"text": "a", "label": "urgent"}, {"text": "b", "label": "urgent"},
+             {"text": "c", "label": "concern"}, {"text": "d", "label": "none"}, {"text": "e", "label": "none"}]
+    got = {"a": "urgent", "b": "concern", "c": "urgent", "d": "urgent", "e": "none"}
+    report = evaluate(cases, lambda text, lang: got[text])
+    assert report.recall("urgent") == 0.5
+    assert report.precision("urgent") == pytest.approx(1 / 3)
+    assert report.none_as_urgent == 0.5
+    assert report.flagged_recall == 1.0
+    assert len(report.errors) == 3
+
+
+def test_cli_plain_lines():
+    result = CliRunner().invoke(detect, input="je veux mourir\n\nok merci\n")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [d["level"] for d in lines] == ["urgent", "none"]
+
+
+def test_cli_jsonl_and_bad_line():
+    runner = CliRunner()
+    ok = runner.invoke(detect, ["--jsonl"], input=json.dumps({"text": "I want to die", "lang": "en"}) + "\n")
+    assert ok.exit_code == 0 and json.loads(ok.output)["lang"] == "en"
+    bad = runner.invoke(detect, ["--jsonl"], input="not json\n")
+    assert bad.exit_code != 0 and "stdin line 1" in bad.output
+
+
+def test_cli_evaluate(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(json.dumps(c) for c in [
+        {"id": "a", "text": "je veux mourir", "lang": "fr", "label": "urgent"},
+        {"id": "b", "text": "ok merci", "lang": "fr", "label": "concern"}]), encoding="utf-8")
+    result = CliRunner().invoke(detect, ["--evaluate", str(path)])
+    assert result.exit_code == 0, result.output
+    for needle in ("urgent recall: 1.000", "none rated urgent", "concern-or-urgent recall: 0.500",
+                   "confusion", "b: concern -> none"):
+        assert needle in result.output
+
+
+# --- labelled sets and targets -------------------------------------------------------------------
+
+def test_own_cases_format():
+    cases = read_cases(OWN_CASES)
+    assert len(cases) >= 350
+    assert len({c["id"] for c in cases}) == len(cases)
+    for c in cases:
+        assert set(c) == {"id", "lang", "channel", "text", "label", "explanation"}, c["id"]
+        assert c["lang"] in ("fr", "en") and c["channel"] in ("sms", "voice")
+        assert c["label"] in ("urgent", "concern", "none") and c["text"] and c["explanation"]
+    assert {c["lang"] for c in cases} == {"fr", "en"}
+
+
+TARGET_SETS = [pytest.param(OWN_CASES, id="own-cases"),
+               pytest.param(DEV_CASES, id="dev-cases",
+                            marks=pytest.mark.skipif(not DEV_CASES.exists(), reason="shared dev set absent"))]
+
+
+@pytest.mark.parametrize("path", TARGET_SETS)
+def test_targets(path, detector):
+    report = evaluate(read_cases(path), lambda text, lang: detector.assess(text, lang).level)
+    detail = "\n".join(f"{e['id']}: {e['label']} -> {e['got']}: {e['text']}" for e in report.errors)
+    assert report.recall("urgent") >= 0.97, detail
+    assert report.precision("urgent") >= 0.85, detail
+    assert report.none_as_urgent <= 0.03, detail
+    assert report.flagged_recall >= 0.90, detail
