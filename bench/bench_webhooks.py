@@ -9,6 +9,7 @@ everything they do in production: signature check, Redis, the detector for SMS, 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shutil
 import statistics
@@ -30,15 +31,32 @@ from helpline.redis_server import RedisProcess, free_port  # noqa: E402
 
 TOKEN = "bench-token-0123456789"
 PUBLIC = "https://helpline.example.org"
+SMS_BODIES = ["AIDE", "SPS", "RESSOURCES", "merci pour les numeros",
+              "Depuis l'erreur de dose je ne dors plus, je repense a cette nuit tout le temps.",
+              "J'ai peur d'etre convoquee par la direction apres l'incident de mardi, je n'arrive plus a manger."]
+
+
+def voice_incoming(i: int) -> dict:
+    return {"CallSid": f"CA{i:032x}", "From": f"+336{i % 10**8:08d}", "To": "+33100000000", "CallStatus": "ringing"}
+
+
+def voice_menu(i: int) -> dict:
+    return {"CallSid": f"CA{i:032x}", "From": f"+336{i % 10**8:08d}", "Digits": "1"}
+
+
+def sms_text(i: int) -> dict:
+    # A new MessageSid each time (a repeated one is answered from the cache), a new sender every
+    # five messages (the rate limit is ten a minute per sender), a mix of keywords and free text.
+    return {"MessageSid": f"SM{i:032x}", "From": f"+337{i // 5 % 10**8:08d}", "To": "38383",
+            "Body": SMS_BODIES[i % len(SMS_BODIES)], "NumMedia": "0"}
+
+
 CASES = {
-    "voice /voice (key message + menu)": ("/voice", {"CallSid": "CA" + "b" * 32, "From": "+33612345678",
-                                                      "To": "+33100000000", "CallStatus": "ringing"}),
-    "voice /voice/menu (key 1 -> SPS)": ("/voice/menu?lang=fr", {"CallSid": "CA" + "c" * 32,
-                                                                 "From": "+33612345678", "Digits": "1"}),
-    "sms /sms (free text, detector)": ("/sms", {"MessageSid": "SM" + "d" * 32, "From": "+33612345678",
-                                                "To": "+33100000000", "Body": "Depuis l'erreur de dose je ne "
-                                                "dors plus, je repense a cette nuit tout le temps.", "NumMedia": "0"}),
+    "voice /voice (new call: key message + menu)": ("/voice", voice_incoming),
+    "voice /voice/menu (key 1 -> SPS)": ("/voice/menu?lang=fr", voice_menu),
+    "sms /sms (keywords and free text, detector)": ("/sms", sms_text),
 }
+REQUESTS_PER_CASE = 60_000
 
 
 def gunicorn(app_spec: str, port: int, env: dict) -> subprocess.Popen:
@@ -57,31 +75,42 @@ def gunicorn(app_spec: str, port: int, env: dict) -> subprocess.Popen:
     raise SystemExit(f"gunicorn did not start: {proc.stderr.read().decode()[-800:]}")
 
 
-def wrk_run(url: str, body: str, signature: str, seconds: int, connections: int) -> dict:
+def lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def wrk_run(url: str, path: str, signed: list[tuple[str, str]], seconds: int, connections: int) -> dict:
+    """wrk sends a different signed request each time, from a table written into its script."""
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    lua_body = body.replace("\\", "\\\\").replace('"', '\\"')
-    script.write(f'wrk.method = "POST"\nwrk.body = "{lua_body}"\n'
-                 f'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
-                 f'wrk.headers["X-Twilio-Signature"] = "{signature}"\n'
-                 'done = function(summary, latency, requests)\n'
-                 '  io.write(string.format("RESULT %d %d %d %d %f %f %f\\n", summary.requests, '
-                 'summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write '
-                 '+ summary.errors.timeout, summary.duration, latency:percentile(50), latency:percentile(99), '
-                 'latency.max))\nend\n')
+    script.write("local bodies = {" + ",".join(lua_string(b) for b, _ in signed) + "}\n")
+    script.write("local sigs = {" + ",".join(lua_string(g) for _, g in signed) + "}\n")
+    script.write(f"local path = {lua_string(path)}\n" + """
+local n, i = #bodies, 0
+function init(args) i = math.random(n) end
+function request()
+  i = i % n + 1
+  return wrk.format("POST", path, {["Content-Type"] = "application/x-www-form-urlencoded",
+                                   ["X-Twilio-Signature"] = sigs[i]}, bodies[i])
+end
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %d %f %f\\n", summary.requests, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.duration, latency:percentile(50), latency:percentile(99)))
+end
+""")
     script.close()
     out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "-s", script.name, url],
                          capture_output=True, text=True).stdout
     os.unlink(script.name)
     line = next(ln for ln in out.splitlines() if ln.startswith("RESULT"))
-    n, status_errors, socket_errors, duration_us, p50, p99, pmax = line.split()[1:]
+    n, status_errors, socket_errors, duration_us, p50, p99 = line.split()[1:]
     return {"requests": int(n), "errors": int(status_errors) + int(socket_errors),
             "rps": int(n) / (float(duration_us) / 1e6), "p50": float(p50) / 1000, "p99": float(p99) / 1000}
 
 
-def python_run(url: str, body: str, signature: str, seconds: int, connections: int) -> dict:
-    data = body.encode()
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
+def python_run(url: str, path: str, signed: list[tuple[str, str]], seconds: int, connections: int) -> dict:
     latencies: list[float] = []
+    counter = itertools.count()
     errors = [0]
     stop = time.monotonic() + seconds
     lock = threading.Lock()
@@ -89,9 +118,12 @@ def python_run(url: str, body: str, signature: str, seconds: int, connections: i
     def loop():
         mine = []
         while time.monotonic() < stop:
+            body, signature = signed[next(counter) % len(signed)]
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
             start = time.perf_counter()
             try:
-                with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers), timeout=5) as r:
+                with urllib.request.urlopen(urllib.request.Request(url + path, data=body.encode(), headers=headers),
+                                            timeout=5) as r:
                     r.read()
                 mine.append(time.perf_counter() - start)
             except OSError:
@@ -111,15 +143,18 @@ def python_run(url: str, body: str, signature: str, seconds: int, connections: i
             "p50": q[49] * 1000, "p99": q[98] * 1000}
 
 
-def measure(base: str, path: str, params: dict, seconds: int, connections: int) -> dict:
-    body = urllib.parse.urlencode(params)
-    signature = RequestValidator(TOKEN).compute_signature(PUBLIC + path, params)
-    url = base + path
-    check = urllib.request.urlopen(urllib.request.Request(url, data=body.encode(), headers={
+def measure(base: str, path: str, make_params, seconds: int, connections: int) -> dict:
+    validator = RequestValidator(TOKEN)
+    signed = []
+    for i in range(REQUESTS_PER_CASE):
+        params = make_params(i)
+        signed.append((urllib.parse.urlencode(params), validator.compute_signature(PUBLIC + path, params)))
+    body, signature = signed[-1]
+    check = urllib.request.urlopen(urllib.request.Request(base + path, data=body.encode(), headers={
         "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}), timeout=5)
     assert check.status == 200, check.status
     run = wrk_run if shutil.which("wrk") else python_run
-    return run(url, body, signature, seconds, connections)
+    return run(base, path, signed, seconds, connections)
 
 
 def main() -> None:
@@ -133,15 +168,15 @@ def main() -> None:
     with RedisProcess(persistent=False) as redis_server, tempfile.TemporaryDirectory() as data:
         env = {**os.environ, "REDIS_URL": redis_server.url, "TWILIO_AUTH_TOKEN": TOKEN, "HELPLINE_PUBLIC_URL": PUBLIC,
                "HELPLINE_DATA_DIR": data, "HELPLINE_CONFIG": str(ROOT / "tests/data/institution.toml"),
-               "HELPLINE_LOG_LEVEL": "WARNING", "HELPLINE_SECRET_KEY": "bench"}
+               "HELPLINE_LOG_LEVEL": "INFO", "HELPLINE_SECRET_KEY": "bench"}
         results = {}
         for label, spec in (("helpline", "helpline:create_app()"), ("bare", "bench.bare_app:app")):
             port = free_port()
             proc = gunicorn(spec, port, env)
             try:
-                for case, (path, params) in CASES.items():
+                for case, (path, make_params) in CASES.items():
                     target = path if label == "helpline" else path.split("?")[0].replace("/voice/menu", "/voice")
-                    results[(label, case)] = measure(f"http://127.0.0.1:{port}", target, params,
+                    results[(label, case)] = measure(f"http://127.0.0.1:{port}", target, make_params,
                                                      args.seconds, args.connections)
             finally:
                 proc.terminate()

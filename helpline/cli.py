@@ -10,12 +10,16 @@ from .config import settings_from_env
 from .errors import HelplineError
 
 
-def _app():
-    """The app for commands that need its services (Redis, config); errors become clean messages."""
+def _app(*, logs_to: str = "stderr"):
+    """The app for commands that need its services (Redis, config); errors become clean messages.
+
+    A command's output is its result (often JSON), so its log lines go to stderr unless it is a
+    service (`worker`), which logs to stdout like the web processes.
+    """
     from . import create_app
 
     try:
-        return create_app()
+        return create_app({"HELPLINE_LOG_STREAM": logs_to})
     except HelplineError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -15,7 +15,9 @@ def configure_logger(app) -> None:
     level = getattr(logging, str(app.config.get("HELPLINE_LOG_LEVEL", "INFO")).upper(), logging.INFO)
     root.setLevel(level)
     if not any(getattr(h, "_helpline", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stdout)
+        # Services log to stdout; commands that print results (JSON) log to stderr instead.
+        stream = sys.stderr if app.config.get("HELPLINE_LOG_STREAM") == "stderr" else sys.stdout
+        handler = logging.StreamHandler(stream)
         handler.setFormatter(logging.Formatter(FORMAT))
         handler._helpline = True
         root.addHandler(handler)

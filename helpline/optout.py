@@ -22,14 +22,14 @@ class OptOuts:
     def __init__(self, client: redis.Redis, secret: str):
         self.client, self.secret = client, secret
 
-    def _key(self, number: str) -> str:
+    def key(self, number: str) -> str:
         return OPTOUT_KEY.format(key=number_key(self.secret, number))
 
     def opt_out(self, number: str) -> None:
-        self.client.set(self._key(number), repr(time.time()), ex=OPTOUT_TTL)
+        self.client.set(self.key(number), repr(time.time()), ex=OPTOUT_TTL)
 
     def opt_in(self, number: str) -> None:
-        self.client.delete(self._key(number))
+        self.client.delete(self.key(number))
 
     def is_opted_out(self, number: str) -> bool:
-        return bool(self.client.exists(self._key(number)))
+        return bool(self.client.exists(self.key(number)))

@@ -17,19 +17,21 @@ from .errors import StoreUnavailable
 CALL_KEY = "hl:call:{sid}"
 SEEN_KEY = "hl:seen:{channel}:{sid}"
 CALL_TTL = 4 * 3600
-SEEN_TTL = 24 * 3600
+SEEN_TTL = 6 * 3600  # Twilio retries within minutes; six hours covers a replayed fallback too
 REDIS_ERRORS = (redis.RedisError, OSError)
 
 
 def connect(url: str, *, socket_timeout: float = 0.5, retries: int = 1) -> redis.Redis:
-    """A client with short timeouts: a webhook must answer even when Redis is slow or gone."""
+    """A client with short timeouts: a webhook must answer even when Redis is slow or gone.
+
+    A dropped connection (Redis restarted) is retried once on a fresh one; a timeout is not retried,
+    so a hung Redis costs a webhook one socket timeout before it answers without Redis.
+    """
     return redis.Redis.from_url(
         url,
         socket_timeout=socket_timeout,
         socket_connect_timeout=socket_timeout,
-        retry=Retry(ExponentialBackoff(cap=0.1, base=0.01), retries),
-        retry_on_error=[redis.ConnectionError, redis.TimeoutError],
-        health_check_interval=30,
+        retry=Retry(ExponentialBackoff(cap=0.1, base=0.01), retries, supported_errors=(redis.ConnectionError,)),
         decode_responses=True,
     )
 
@@ -60,7 +62,7 @@ class CallState:
         clean = {k: v for k, v in values.items() if v is not None}
         drop = [k for k, v in values.items() if v is None]
         try:
-            with self.client.pipeline() as pipe:
+            with self.client.pipeline(transaction=False) as pipe:
                 if clean:
                     pipe.hset(self.key, mapping=clean)
                 if drop:
@@ -75,7 +77,7 @@ class CallState:
         if not self.sid:
             return 1
         try:
-            with self.client.pipeline() as pipe:
+            with self.client.pipeline(transaction=False) as pipe:
                 pipe.hincrby(self.key, field, 1)
                 pipe.expire(self.key, CALL_TTL)
                 value, _ = pipe.execute()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,7 +46,19 @@ class Supervisor:
             env["REDIS_URL"] = self.redis.url
         if self.sink:
             env["TWILIO_API_BASE_URL"] = self.sink.url
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(self.metrics_dir)
         return env
+
+    @property
+    def metrics_dir(self) -> Path:
+        """Where every child writes its Prometheus counters, so /metrics adds them all up."""
+        return self.data_dir / "metrics"
+
+    def reset_metrics(self) -> None:
+        """Counters start at zero with each start (files of dead processes would be added forever)."""
+        if self.metrics_dir.exists():
+            shutil.rmtree(self.metrics_dir)
+        self.metrics_dir.mkdir(parents=True)
 
     def commands(self) -> dict[str, list[str]]:
         return {
@@ -87,10 +100,13 @@ class Supervisor:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         url_file = self.data_dir / "redis.url"
         if not self.settings.get("REDIS_URL"):
+            _stop_stale_redis(self.data_dir / "redis.pid")
             self.redis = embedded_redis(self.data_dir).start()
             _write_private(url_file, self.redis.url)
+            _write_private(self.data_dir / "redis.pid", str(self.redis.process.pid))
         try:
             self.start_sink()
+            self.reset_metrics()
             env = self.environment()
             self.check(env)
             self.banner(env)
@@ -104,6 +120,7 @@ class Supervisor:
             if self.redis:
                 self.redis.stop()
                 url_file.unlink(missing_ok=True)
+                (self.data_dir / "redis.pid").unlink(missing_ok=True)
             if self.sink:
                 self.sink.stop()
                 (self.data_dir / "sink.url").unlink(missing_ok=True)
@@ -128,6 +145,22 @@ class Supervisor:
                 child.wait(10)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _stop_stale_redis(pid_file: Path) -> None:
+    """A previous `serve` killed without cleaning up leaves its Redis on this data directory: stop it."""
+    try:
+        pid = int(pid_file.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return
+    if b"redis-server" in cmdline:
+        log.warning("stopping the Redis left running by an earlier start (pid %s)", pid)
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            if not Path(f"/proc/{pid}").exists():
+                break
+            time.sleep(0.05)
 
 
 def _write_private(path: Path, value: str) -> None:

@@ -44,14 +44,17 @@ class Call:
         return actions
 
 
-def current_call() -> Call:
+def current_call(*, load: bool = True) -> Call:
+    """The call of this webhook; `load=False` skips Redis (the first webhook of a call has no state)."""
     institution = current_app.config["INSTITUTION"]
     sid = (request.values.get("CallSid") or "")[:64] or None
     state = CallState(get_redis(), sid)
-    try:
-        data, ok = state.load(), True
-    except StoreUnavailable:
-        data, ok = {}, False
+    data, ok = {}, True
+    if load:
+        try:
+            data = state.load()
+        except StoreUnavailable:
+            ok = False
     locale = normalise_locale(data.get("locale") or request.args.get("lang"), institution.default_locale)
     return Call(sid, request.values.get("From"), locale, state, data, ok, institution)
 
@@ -67,13 +70,24 @@ def degraded(call: Call):
 
 
 def main_menu(call: Call, *, key_message: bool = False, before: tuple = ()):
-    speaker = call.speaker
-    if key_message:
-        speaker.say(KEY_MESSAGE)
-    for message in before:
-        speaker.say(message)
-    speaker.menu(call.institution, call.available())
-    return twiml(speaker)
+    """The menu, optionally after the key message or short messages.
+
+    Its TwiML depends only on the locale, the messages and the institution file (fixed for the
+    app's life), so each variant is rendered once per process and reused: the menu is most of a
+    call's webhooks.
+    """
+    cache = current_app.extensions.setdefault("helpline.voice_menus", {})
+    available = frozenset(call.available())
+    key = (call.locale, key_message, before, available)
+    if key not in cache:
+        speaker = call.speaker
+        if key_message:
+            speaker.say(KEY_MESSAGE)
+        for message in before:
+            speaker.say(message)
+        speaker.menu(call.institution, set(available))
+        cache[key] = str(speaker)
+    return twiml(cache[key])
 
 
 def save(call: Call, **values) -> bool:

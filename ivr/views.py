@@ -49,13 +49,11 @@ MAX_SILENCES = 2
 
 @twilio_signed
 def incoming():
-    call = current_call()
+    """A new call: the key message and the menu. Nothing is stored yet, so Redis is not asked:
+    the first thing a caller hears never waits on it."""
+    call = current_call(load=False)
     log_webhook(call, "incoming")
     CALLS.inc()
-    if not call.store_ok:
-        return degraded(call)
-    if call.sid and "locale" not in call.data:
-        save(call, locale=call.locale)
     return main_menu(call, key_message=True)
 
 

@@ -25,6 +25,15 @@ CONSENT_KEY = "hl:sms:consent:{who}"
 CALLBACK_KEY = "hl:sms:cb:{who}"
 RATE_KEY = "hl:sms:rate:{who}"
 IN_PROGRESS = "…"  # placeholder while the first delivery of a MessageSid is being answered
+_SNAPSHOT = """
+local first = 1
+if ARGV[4] == '1' then
+  first = redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[1], 'NX') and 1 or 0
+end
+redis.call('SET', KEYS[2], 0, 'EX', ARGV[2], 'NX')
+local count = redis.call('INCR', KEYS[2])
+return {first, count, redis.call('GET', KEYS[3]) or '', redis.call('EXISTS', KEYS[4])}
+"""
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,16 @@ def _store_errors(method):
 
     wrapper.__doc__, wrapper.__name__ = method.__doc__, method.__name__
     return wrapper
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one message needs to know before deciding, read in a single round trip."""
+
+    first: bool              # this delivery claimed its MessageSid (or it has none)
+    count: int               # messages from this sender in the current rate window, this one included
+    locale: str | None       # ENGLISH/FRANCAIS choice
+    opted_out: bool
 
 
 class Conversation:
@@ -98,14 +117,16 @@ class Conversation:
         self.client.delete(self._key(LANG_KEY), self._key(CONSENT_KEY), self._key(CALLBACK_KEY))
 
     @_store_errors
-    def hit(self) -> int:
-        """Count one message in the current fixed window; returns the count so far."""
-        key = self._key(RATE_KEY)
-        with self.client.pipeline() as pipe:
-            pipe.set(key, 0, ex=self.settings.rate_window, nx=True)
-            pipe.incr(key)
-            _, count = pipe.execute()
-        return int(count)
+    def snapshot(self, sid: str | None, optout_key: str) -> Snapshot:
+        """Claim the MessageSid, count the message in the rate window, read the locale and the opt-out.
+
+        One script, one round trip: this runs for every text.
+        """
+        keys = [ReplyCache.key(sid) if sid else "", self._key(RATE_KEY), self._key(LANG_KEY), optout_key]
+        script = self.client.register_script(_SNAPSHOT)  # EVALSHA; loaded on first use
+        first, count, locale, opted_out = script(
+            keys=keys, args=[SEEN_TTL, self.settings.rate_window, IN_PROGRESS, 1 if sid else 0])
+        return Snapshot(first=bool(first), count=int(count), locale=locale or None, opted_out=bool(opted_out))
 
 
 class ReplyCache:
@@ -120,14 +141,18 @@ class ReplyCache:
 
     @_store_errors
     def claim(self, sid: str, wait: float = 3.0) -> str | None:
-        """None if this delivery is the first (answer it); else the reply already given ('' if unknown)."""
+        """None: answer this delivery (it is the first, or the first died); else the reply already given."""
         if self.client.set(self.key(sid), IN_PROGRESS, ex=self.ttl, nx=True):
             return None
         deadline = time.monotonic() + wait
         while True:
             value = self.client.get(self.key(sid))
-            if value != IN_PROGRESS or time.monotonic() >= deadline:
-                return "" if value in (None, IN_PROGRESS) else value
+            if value not in (None, IN_PROGRESS):
+                return value
+            if time.monotonic() >= deadline:
+                # The first delivery never finished (its process died): answer this one in full.
+                # Its side effects are keyed by the MessageSid (callback events), so none doubles.
+                return None
             time.sleep(0.05)
 
     @_store_errors

@@ -20,15 +20,16 @@ from .message import Inbound, Reply, event_id, open_callback, urgent_reason
 
 
 def decide(msg: Inbound) -> Reply:
-    """The reply to one message (already deduplicated by MessageSid)."""
-    count = msg.conversation.hit()
+    """The reply to one message (already deduplicated by MessageSid; msg.snapshot read)."""
+    snapshot = msg.snapshot
+    count = snapshot.count
     action = msg.match.action if msg.match else None
     if action in ("optout", "optin"):
         return ACTIONS[action](msg)
-    if action == "yes" and msg.match.platform and msg.optouts.is_opted_out(msg.number):
+    if action == "yes" and msg.match.platform and snapshot.opted_out:
         return opt_in(msg)  # Twilio's opt-in word: Twilio confirms, we mirror it
-    msg.stored_locale = msg.conversation.locale()
-    if msg.optouts.is_opted_out(msg.number):
+    msg.stored_locale = snapshot.locale
+    if snapshot.opted_out:
         return quiet(msg, "opted-out", notice=False)
     if count > msg.settings.rate_limit:
         return quiet(msg, "limited", notice=count == msg.settings.rate_limit + 1)

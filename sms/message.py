@@ -9,7 +9,7 @@ from helpline.config import Institution
 from helpline.errors import NotFound
 from helpline.optout import OptOuts
 
-from .conversation import Conversation, SmsSettings
+from .conversation import Conversation, SmsSettings, Snapshot
 from .keywords import Match
 
 
@@ -28,6 +28,7 @@ class Inbound:
     settings: SmsSettings
     match: Match | None = None
     stored_locale: str | None = None
+    snapshot: Snapshot | None = None
 
     @property
     def locale(self) -> str:

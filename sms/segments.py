@@ -12,6 +12,8 @@ pair is never split across two parts, so a long text may need one part more than
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 GSM7 = "GSM-7"
@@ -72,8 +74,12 @@ def _pack(costs: list[int], per_part: int) -> int:
     return parts
 
 
+@functools.lru_cache(maxsize=2048)
 def count_segments(text: str) -> Segments:
-    """Return the encoding, the units and the number of segments ``text`` needs."""
+    """Return the encoding, the units and the number of segments ``text`` needs.
+
+    Cached: replies are a few templates, counted again for every log line.
+    """
     non_gsm = tuple(dict.fromkeys(
         ch for ch in text if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION
     ))

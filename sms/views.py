@@ -13,6 +13,7 @@ from helpline.distress import assess
 from helpline.errors import StoreUnavailable
 from helpline.intake import queue_callback
 from helpline.logs import webhook_line
+from helpline.metrics import SMS
 from helpline.numbers import callable_number
 from helpline.security import twilio_signed
 from helpline.store import REDIS_ERRORS, get_redis
@@ -68,7 +69,8 @@ def incoming():
 
 def answer(msg: Inbound):
     cache = ReplyCache(msg.conversation.client)
-    cached = cache.claim(msg.sid) if msg.sid else None
+    msg.snapshot = msg.conversation.snapshot(msg.sid, msg.optouts.key(msg.number))
+    cached = None if msg.snapshot.first else cache.claim(msg.sid)
     if cached is not None:
         log.info(webhook_line("sms", msg.sid, number=msg.number, keyword="duplicate"))
         return twiml(cached or render(None))
@@ -106,6 +108,7 @@ def degraded(msg: Inbound):
 
 
 def log_reply(msg: Inbound, reply: Reply, **fields) -> None:
+    SMS.labels(kind=reply.keyword or "none").inc()
     segments = replies.count_segments(reply.text).segments if reply.text else 0
     log.info(webhook_line("sms", msg.sid, number=msg.number, keyword=reply.keyword, level=reply.level,
                           segments=segments, **reply.extra, **fields))

@@ -377,3 +377,14 @@ def test_cli_audit_prints_the_log(cli_env, signed_in, urgent_item):
     assert "camille" in text and f"take             #{urgent_item}" in text
     assert json.loads(runner.invoke(audit_command, ["--json", "--since", "2999-01-01"]).output) == []
     assert runner.invoke(audit_command, ["--since", "yesterday"]).exit_code == 2
+
+
+def test_cli_links_an_account_to_a_coordinator_of_the_institution_file(cli_env, live_server, redis_client):
+    runner = CliRunner()
+    linked = runner.invoke(coordinators_command, ["add", "camille2", "--name", "Camille Martin", "--password-stdin"],
+                           input=PASSWORD + "\n")
+    assert linked.exit_code == 0 and "Warning" not in linked.output
+    assert redis_client.hget(ACCOUNT_KEY.format(username="camille2"), "name") == "Camille Martin"
+    unknown = runner.invoke(coordinators_command, ["add", "zoe", "--name", "Zoé Inconnue", "--password-stdin"],
+                            input=PASSWORD + "\n")
+    assert unknown.exit_code == 0 and "not a coordinator of the institution file" in unknown.output

@@ -191,9 +191,14 @@ def test_fallback_needs_no_redis(new_call, redis_server):
 
 
 def test_redis_down_still_gives_key_message_and_sps(new_call, redis_server):
+    call = new_call()
     redis_server.pause()
     try:
-        root = new_call().twiml("/voice")
+        first = call.twiml("/voice")
+        chose_sps = call.twiml("/voice/menu?lang=fr", Digits="1")
+        silent = call.twiml("/voice/silence?lang=fr")
     finally:
         redis_server.resume()
-    assert root[0].text.startswith(KEY_FR) and root.find("Dial").text == SPS.e164
+    assert first[0].text.startswith(KEY_FR) and "ligne SPS" in spoken(gather(first))
+    assert chose_sps.find("Dial/Number").text == SPS.e164
+    assert silent[0].text.startswith(KEY_FR) and silent.find("Dial").text == SPS.e164

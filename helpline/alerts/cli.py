@@ -11,10 +11,10 @@ from helpline.errors import HelplineError
 OUTCOMES = ("reached", "no-answer", "wrong-number", "declined", "referred", "other")
 
 
-def _app():
+def _app(*, logs_to: str = "stderr"):
     from helpline.cli import _app as build
 
-    return build()
+    return build(logs_to=logs_to)
 
 
 def _echo_item(item, as_json: bool, text: str) -> None:
@@ -30,7 +30,7 @@ def worker(name: str | None) -> None:
     """Deliver callback alerts to coordinators (SMS, then calls, escalating until someone takes it)."""
     from .worker import Worker
 
-    app = _app()
+    app = _app(logs_to="stdout")
     try:
         alert_worker = Worker(app, name=name)
     except HelplineError as exc:

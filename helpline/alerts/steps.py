@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 from helpline.callbacks import ITEM_KEY
 from helpline.errors import NotFound
+from helpline.metrics import ALERT_LATENCY, ALERTS_FAILED, ALERTS_SENT
 from helpline.privacy import mask_number
 
 from . import plan
@@ -127,6 +128,12 @@ class StepRunner:
         record = {**outcome.as_record(), "worker": self.worker, "at": time.time(), "channel": channel,
                   "coordinator": index}
         self.state.finish(item.id, step, record)
+        if outcome.sent:
+            ALERTS_SENT.labels(channel=channel).inc()
+            if step == 0 and kind == "alert":
+                ALERT_LATENCY.observe(max(0.0, record["at"] - item.created))
+        else:
+            ALERTS_FAILED.labels(channel=channel, kind=outcome.state).inc()
         if outcome.sent or outcome.state == UNCERTAIN:
             self.state.mark_alerted(item.id, index)
         self._log(item, kind, step, outcome.as_record(), channel, index)

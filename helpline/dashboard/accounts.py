@@ -1,7 +1,9 @@
 """Coordinator accounts: usernames, scrypt password hashes and the chosen page language.
 
 Key schema (connection injected; an account lives until it is removed, so these keys carry no TTL):
-  hl:coord:{username}   hash   hash salt n r p (scrypt, hex), locale, created, updated
+  hl:coord:{username}   hash   hash salt n r p (scrypt, hex), locale, name, created, updated
+The optional `name` is the coordinator's name in the institution file: a callback taken on the page
+is taken under that name, so the alert worker knows who took it (and does not tell them "taken by").
   hl:coords             set    every username, for `helpline coordinators list`
 There is no default account and no default password: accounts are made with
 `helpline coordinators add`. Changing or removing an account ends its sessions (helpline.dashboard.auth).
@@ -37,6 +39,12 @@ class Account:
 
     username: str
     locale: str
+    name: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """Who takes callbacks: the institution file's name when linked, else the username."""
+        return self.name or self.username
 
 
 def _derive(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
@@ -70,17 +78,18 @@ class Accounts:
         return {"hash": digest.hex(), "salt": salt.hex(), **{k: str(v) for k, v in SCRYPT.items()},
                 "updated": repr(time.time())}
 
-    def add(self, username: str, password: str, locale: str = "fr") -> Account:
+    def add(self, username: str, password: str, locale: str = "fr", name: str = "") -> Account:
         username = check_username(username)
         key = ACCOUNT_KEY.format(username=username)
-        fields = {**self._fields(password), "locale": locale, "created": repr(time.time())}
+        name = " ".join(name.split())[:80]
+        fields = {**self._fields(password), "locale": locale, "name": name, "created": repr(time.time())}
         if not self.client.hsetnx(key, "created", fields["created"]):
             raise Conflict(f"coordinator {username!r} already exists")
         with self.client.pipeline() as pipe:
             pipe.hset(key, mapping=fields)
             pipe.sadd(INDEX_KEY, username)
             pipe.execute()
-        return Account(username, locale)
+        return Account(username, locale, name)
 
     def set_password(self, username: str, password: str) -> None:
         key = ACCOUNT_KEY.format(username=check_username(username))
@@ -103,8 +112,8 @@ class Accounts:
             username = check_username(username)
         except InvalidAccount:
             return None
-        locale = self.client.hget(ACCOUNT_KEY.format(username=username), "locale")
-        return Account(username, locale) if locale else None
+        locale, name = self.client.hmget(ACCOUNT_KEY.format(username=username), "locale", "name")
+        return Account(username, locale, name or "") if locale else None
 
     def names(self) -> list[str]:
         return sorted(self.client.smembers(INDEX_KEY))

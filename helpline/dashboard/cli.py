@@ -26,6 +26,13 @@ def _services():
     return svc.accounts, svc.sessions, svc.audit
 
 
+def _institution():
+    """The institution file named by the environment (to check a linked coordinator name)."""
+    from helpline.config import load_institution, settings_from_env
+
+    return load_institution(settings_from_env()["HELPLINE_CONFIG"])
+
+
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -44,12 +51,18 @@ def coordinators() -> None:
 @coordinators.command("add")
 @click.argument("username")
 @click.option("--locale", type=click.Choice(SUPPORTED), default="fr", show_default=True, help="Page language.")
+@click.option("--name", default="", help="The coordinator's name in the institution file, e.g. "
+              "\"Camille Martin\": callbacks taken on the page are taken under it.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
-def add(username: str, locale: str, password_stdin: bool) -> None:
+def add(username: str, locale: str, name: str, password_stdin: bool) -> None:
     """Create an account (the password is asked twice, hidden)."""
     accounts, _, audit = _services()
+    known = {c.name for c in _institution().coordinators}
+    if name and known and name not in known:
+        click.echo(f"Warning: {name!r} is not a coordinator of the institution file ({', '.join(sorted(known))}).",
+                   err=True)
     try:
-        account = accounts.add(username, _password(password_stdin), locale)
+        account = accounts.add(username, _password(password_stdin), locale, name)
     except HelplineError as exc:
         _fail(exc)
     audit.record("cli", "account_added", detail=account.username)

@@ -72,10 +72,16 @@ def _back(done: str, cb_id: int):
     return redirect(url_for("dashboard.queue", done=done, id=cb_id, _anchor=f"item-{cb_id}"), 303)
 
 
+def taker() -> str:
+    """The signed-in coordinator's name for taking callbacks (linked to the institution file if set)."""
+    account = services().accounts.get(g.coordinator.user)
+    return account.display_name if account else g.coordinator.user
+
+
 @signed_in
 def take(cb_id: int):
     try:
-        get_queue().take(cb_id, g.coordinator.user, via="page")
+        get_queue().take(cb_id, taker(), via="page")
     except NotFound:
         return _back("missing", cb_id)
     except Conflict:
@@ -106,7 +112,7 @@ def resolve(cb_id: int):
     outcome = request.form.get("outcome", "")
     if outcome not in OUTCOMES:
         return _back("outcome", cb_id)
-    queue, user = get_queue(), g.coordinator.user
+    queue, user = get_queue(), taker()
     try:
         item = queue.get(cb_id)
         if item.status in ("new", "alerted"):  # resolving untaken work takes it first: alerts stop

@@ -6,8 +6,7 @@ now, is an acute crisis.  One polite goodbye is nothing; several farewell gestur
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from .matcher import Match
 from .rules import near
@@ -15,8 +14,7 @@ from .rules import near
 MEANS_SCOPE = 15
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
+class Found(NamedTuple):
     """A phrase with the meaning the rules gave it (before offsets are attached)."""
 
     category: str

@@ -7,9 +7,9 @@ from typing import Sequence
 
 from . import combine, rules
 from .combine import Found
-from .lexicon import LEVELS, load_lexicon
+from .lexicon import load_lexicon
 from .matcher import Match, Matcher
-from .normalize import Normalizer, Token, inside_quotes
+from .normalize import Normalizer, Tokens, inside_quotes
 from .typos import TypoFixer
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
@@ -60,17 +60,22 @@ class Detector:
 
     def assess(self, text: str, locale: str | None = None) -> Assessment:
         """Assess one SMS or transcript; `locale` ('fr', 'fr-FR', 'en') skips the language guess."""
-        tokens = self.normalizer.tokens(text or "")
-        lang = language(locale) or self.guess_language(tokens)
-        found = self.interpret(text or "", tokens, self.matcher.find(tokens))
-        signals = tuple(sorted(
-            {Signal(f.category, f.level, text[tokens[f.i].start:tokens[f.j - 1].end],
-                    tokens[f.i].start, tokens[f.j - 1].end) for f in found},
-            key=lambda s: (s.start, s.end, s.category)))
-        level = max((s.level for s in signals), key=LEVELS.index, default="none")
+        text = text or ""
+        cols = self.normalizer.split(text)
+        lang = language(locale) or self.guess_language(cols.keys)
+        if not self.matcher.could_match(cols.keys):
+            return Assessment("none", lang, ())        # most messages: no phrase can even start
+        found = self.interpret(text, cols, self.matcher.find_keys(cols.keys, cols.brk))
+        if not found:
+            return Assessment("none", lang, ())
+        starts, ends = cols.starts, cols.ends
+        spans = sorted({(starts[f.i], ends[f.j - 1], f.category, f.level) for f in found})
+        signals = tuple(Signal(cat, level, text[start:end], start, end) for start, end, cat, level in spans)
+        levels = {f.level for f in found}
+        level = "urgent" if "urgent" in levels else "concern" if "concern" in levels else "none"
         return Assessment(level, lang, signals)
 
-    def interpret(self, text: str, tokens: Sequence[Token], matches: dict[str, list[Match]]) -> list[Found]:
+    def interpret(self, text: str, tokens: Tokens, matches: dict[str, list[Match]]) -> list[Found]:
         """Apply idiom, reported-speech, past, negation and combination rules to the matches."""
         idioms, context = matches["idiom"], matches["context"]
         found = [Found(m.entry.category, m.entry.level, m.i, m.j)
@@ -82,7 +87,7 @@ class Detector:
             cat, level = m.entry.category, m.entry.level
             if cat in rules.OWN_RISK and (level == "urgent" or cat == "means_term") and (
                     rules.reported(tokens, m, self.words, context)
-                    or inside_quotes(text, tokens[m.i].start)):
+                    or inside_quotes(text, tokens.starts[m.i])):
                 if cat != "means_term":
                     found.append(Found("third_party", "concern", m.i, m.j))
                 continue
@@ -103,20 +108,17 @@ class Detector:
         found += combine.farewell(by_role["farewell_hint"], context)
         return combine.light_tone(found, context)
 
-    def guess_language(self, tokens: Sequence[Token]) -> str:
-        """The language whose function words are most frequent; French when nothing tells."""
-        scores = dict.fromkeys(self.lang_words, 0)
-        lang_of = self.lang_of
-        for t in tokens:
-            lang = lang_of.get(t.key)
-            if lang:
-                scores[lang] += 1
+    def guess_language(self, keys: Sequence[str]) -> str:
+        """The language whose function words (token keys) are most frequent; French when nothing tells."""
+        langs = list(map(self.lang_of.get, keys))
+        scores = {lang: langs.count(lang) for lang in self.lang_words} if langs else {}
         best = max(scores.items(), key=lambda kv: (kv[1], kv[0] == DEFAULT_LANG), default=(DEFAULT_LANG, 0))
         return best[0] if best[1] else DEFAULT_LANG
 
 
 def language(locale: str | None) -> str | None:
-    """'fr-FR' -> 'fr'; None or empty -> None."""
+    """'fr-FR' -> 'fr'; None, empty or a language without lexicons -> None (guess it)."""
     if not locale:
         return None
-    return locale.replace("_", "-").split("-")[0].lower() or None
+    short = locale.replace("_", "-").split("-")[0].lower()
+    return short if short in ("fr", "en") else None

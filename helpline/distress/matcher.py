@@ -7,16 +7,16 @@ overlap.  Words are whole tokens, so word boundaries are Unicode-aware by constr
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from itertools import compress
+from typing import NamedTuple
 
 from .lexicon import LEVELS, Entry
-from .normalize import Token
+from .normalize import Memo, Tokens
 
 _RANK = {level: n for n, level in enumerate(LEVELS)}
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     """Entry found over tokens [i, j); `gap` lists the token indices skipped by '_N' slots."""
 
     entry: Entry
@@ -48,6 +48,21 @@ class Matcher:
             for seq in seqs:
                 self._add(entry, seq)
         self._freeze(self.root)
+        # key -> whether some phrase starts with it (a literal first word or a stem prefix)
+        self.starts = Memo(lambda key: key in self.root.lit or any(map(key.startswith, self.root.stems)))
+        # (key, next key) -> whether a walk from key can match anything (most function words cannot)
+        self.pairs = Memo(self._pair_starts)
+
+    def _pair_starts(self, pair: tuple[str, str | None]) -> bool:
+        key, after = pair
+        if any(map(key.startswith, self.root.stems)):
+            return True
+        first = self.root.lit.get(key)
+        return first is not None and (bool(first.ends) or not first.simple or after in first.lit)
+
+    def could_match(self, keys: list[str]) -> bool:
+        """Cheap prefilter: False when no key can start any phrase."""
+        return any(map(self.starts.__getitem__, keys))
 
     def _add(self, entry: Entry, seq: tuple[str, ...]) -> None:
         node = self.root
@@ -70,28 +85,28 @@ class Matcher:
         for child in (*node.lit.values(), *node.stems.values(), *node.gaps.values()):
             self._freeze(child)
 
-    def find(self, tokens: list[Token]) -> dict[str, list[Match]]:
+    def find(self, tokens) -> dict[str, list[Match]]:
         """Matches per layer ('signal', 'idiom', 'context'), ordered by start."""
-        keys = [t[0] for t in tokens]
-        brk = [t[3] for t in tokens]
+        if isinstance(tokens, Tokens):
+            return self.find_keys(tokens.keys, tokens.brk)
+        return self.find_keys([t.key for t in tokens], [t.brk for t in tokens])
+
+    def find_keys(self, keys: list[str], brk: list[bool]) -> dict[str, list[Match]]:
+        """`find` over the token columns (keys and sentence breaks)."""
         root = self.root
-        lit, stem3 = root.lit, root.stem3
+        lit = root.lit
         out: dict[str, list[Match]] = {"signal": [], "idiom": [], "context": []}
         n = len(keys)
-        for i, key in enumerate(keys):
-            first = lit.get(key)
-            if first is None:
-                if key[:3] not in stem3:
-                    continue
-            elif first.simple and not first.ends and not stem3 and (i + 1 == n or keys[i + 1] not in first.lit):
-                continue        # the common case: a function word that starts no phrase here
+        new = tuple.__new__
+        for i in compress(range(n), map(self.pairs.__getitem__, zip(keys, keys[1:] + [None]))):
+            first = lit.get(keys[i])
             best: dict[str, tuple[int, Entry, tuple[int, ...]]] = {}
             if first is not None and first.simple and not root.stems:
                 _walk(first, keys, brk, i + 1, n, (), best)
             else:
                 _walk(root, keys, brk, i, n, (), best)
             for layer, (j, entry, gap) in best.items():
-                out[layer].append(Match(entry, i, j, gap))
+                out[layer].append(new(Match, (entry, i, j, gap)))      # Match(...) without the Python __new__
         out["signal"] = most_serious_first(out["signal"])
         return out
 
@@ -151,6 +166,8 @@ def most_serious_first(matches: list[Match]) -> list[Match]:
         level = _MARKER_RANK.get(m.entry.category, _RANK[m.entry.level])
         return (-level, m.i - m.j, m.i)
 
+    if len(matches) < 2:
+        return matches
     kept: list[Match] = []
     taken: set[int] = set()
     for m in sorted(matches, key=rank):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Callable, Mapping, NamedTuple
+from itertools import accumulate, repeat
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 # Characters that fold to one character (lower case, no accent); anything else in Latin-1/Latin-A
 # that NFD can decompose is added by _build_table.
@@ -27,6 +28,13 @@ CACHE_SIZE = 100_000
 EMOJI_RANGES = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B50\u2B55"
 TOKEN = re.compile(r"([.!?;\n]+)|([^\W_]+|[" + EMOJI_RANGES + "])")
 _REPEAT = re.compile(r"([^\W\d_])\1+")
+# The fast path splits the raw text: words are the same as in the folded text as long as no
+# combining mark (decomposed accents) is present; '\u2026' folds to '.', so it breaks too.
+_WORDS = re.compile(r"([^\W_]+|[" + EMOJI_RANGES + "])")
+_BREAK = re.compile("[.!?;\n\u2026]")
+_COMBINING = re.compile("[\u0300-\u036f]")
+# What could open a quotation for inside_quotes: a double quote, or an apostrophe not after a letter.
+_OPENER = re.compile("[\"\u201c\u201d\u00ab\u00bb\u201e]|(?<![^\\W_])['\u2018\u2019\u02bc\u2032`\u00b4]")
 
 
 def _build_table() -> dict[int, str]:
@@ -79,6 +87,40 @@ class Token(NamedTuple):
     brk: bool
 
 
+class Tokens(Sequence[Token]):
+    """The tokens of one text as columns (what the matcher and the rules read); indexing gives a Token."""
+
+    __slots__ = ("keys", "brk", "starts", "ends")
+
+    def __init__(self, keys: list[str], brk: list[bool], starts: list[int], ends: list[int]) -> None:
+        self.keys, self.brk, self.starts, self.ends = keys, brk, starts, ends
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return self.as_list()[k]
+        return Token(self.keys[k], self.starts[k], self.ends[k], self.brk[k])
+
+    def as_list(self) -> list[Token]:
+        return list(map(tuple.__new__, repeat(Token), zip(self.keys, self.starts, self.ends, self.brk)))
+
+
+class Memo(dict):
+    """A dict that computes a missing value with `compute` (so `map(memo.__getitem__, ...)` stays in C)."""
+
+    def __init__(self, compute: Callable[[str], object]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key: str) -> object:
+        if len(self) > CACHE_SIZE:
+            self.clear()
+        value = self[key] = self.compute(key)
+        return value
+
+
 class Normalizer:
     """Tokenise text with the SMS table, the emoji names and an optional typo corrector."""
 
@@ -88,6 +130,10 @@ class Normalizer:
         self.emoji = dict(emoji)
         self.correct = correct
         self._cache: dict[str, tuple[str, ...]] = {}
+        # raw word (as written) -> its key, or a tuple of keys when it stands for several words
+        self._raw = Memo(self._raw_keys)
+        self._breaks = Memo(lambda gap: _BREAK.search(gap) is not None)
+        self._multi: set[str] = set()      # raw words that stand for several keys ('jveux')
 
     def keys(self, word: str) -> tuple[str, ...]:
         """Cached `_keys`: words repeat a lot, so most lookups are one dict access."""
@@ -112,8 +158,37 @@ class Normalizer:
             word = self.correct(word)
         return (word,)
 
-    def tokens(self, text: str) -> list[Token]:
+    def _raw_keys(self, raw: str) -> str | tuple[str, ...]:
+        """Keys of one word as written: folded, split again if folding made an apostrophe."""
+        norm, _ = fold(raw)
+        found = self.keys(norm) if _WORDS.fullmatch(norm) else \
+            tuple(k for m in _WORDS.finditer(norm) for k in self.keys(m.group()))
+        if len(found) == 1:
+            return found[0]
+        self._multi.add(raw)
+        return found
+
+    def split(self, text: str) -> Tokens:
+        """Tokens of `text` as columns, offsets in `text` itself."""
+        if _COMBINING.search(text):
+            toks = self.tokens_folded(text)
+            return Tokens([t.key for t in toks], [t.brk for t in toks], [t.start for t in toks], [t.end for t in toks])
+        parts = _WORDS.split(text)              # gap, word, gap, word, ..., gap
+        words = parts[1::2]
+        keys = list(map(self._raw.__getitem__, words))
+        brk = list(map(self._breaks.__getitem__, parts[0:-1:2]))
+        cum = list(accumulate(map(len, parts), initial=0))
+        starts, ends = cum[1::2], cum[2::2]
+        if not self._multi.isdisjoint(words):
+            keys, brk, starts, ends = _flatten(keys, brk, starts, ends)
+        return Tokens(keys, brk, starts, ends)
+
+    def tokens(self, text: str) -> Tokens:
         """Tokens of `text`, with offsets in `text` itself."""
+        return self.split(text)
+
+    def tokens_folded(self, text: str) -> list[Token]:
+        """Tokens found in the folded text (the path for decomposed accents)."""
         norm, index = fold(text)
         out: list[Token] = []
         append = out.append
@@ -134,6 +209,18 @@ class Normalizer:
         return out
 
 
+def _flatten(keys, brk, starts, ends):
+    """Columns where a word standing for several keys ('jveux') gives one token per key."""
+    out: tuple[list, list, list, list] = ([], [], [], [])
+    for key, b, s, e in zip(keys, brk, starts, ends):
+        for n, k in enumerate((key,) if isinstance(key, str) else key):
+            out[0].append(k)
+            out[1].append(b and not n)
+            out[2].append(s)
+            out[3].append(e)
+    return out
+
+
 def normalize_phrase(text: str) -> list[str]:
     """Fold and squeeze a lexicon phrase the same way as input words (no SMS table, no typo fix)."""
     norm, _ = fold(text)
@@ -142,6 +229,8 @@ def normalize_phrase(text: str) -> list[str]:
 
 def inside_quotes(text: str, pos: int) -> bool:
     """True when `pos` falls inside a quotation opened earlier in the text and not yet closed."""
+    if not _OPENER.search(text, 0, pos):
+        return False        # no quotation mark, and every apostrophe follows a letter ("j'ai")
     head, _ = fold(text[:pos])
     opened = closed = 0
     for m in re.finditer(r"\"|'", head):

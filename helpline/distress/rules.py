@@ -1,6 +1,6 @@
 """Context rules that change what a matched phrase means: idioms, negation, reported speech, past.
 
-Each rule is a small pure function over the token list and the matches, so it can be tested alone.
+Each rule is a small pure function over the token columns and the matches, so it can be tested alone.
 The word classes (negators, pronouns, clause words) come from the words_<lang>.tsv files.
 """
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from .matcher import Match
-from .normalize import Token
+from .normalize import Tokens
 
 NEGATION_SCOPE = 4      # words looked at before a phrase for a negator
 REPORT_SCOPE = 6        # words looked at before a phrase for who is speaking
@@ -40,49 +40,56 @@ def masked_by_idiom(m: Match, idioms: Sequence[Match]) -> bool:
     return False
 
 
-def negated(tokens: Sequence[Token], m: Match, words: Mapping[str, set[str]]) -> bool:
-    """A negator in a gap of the phrase, or just before it within the same clause."""
+def negated(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
+    """A negator in a gap of the phrase, or just before it within the same clause.
+
+    A phrase that starts with its own negator is not negated again by what comes before it.
+    """
+    keys, brk = tokens.keys, tokens.brk
     neg = words["negator"]
-    if any(_is_negator(tokens, k, neg) for k in m.gap):
+    if any(_is_negator(keys, k, neg) for k in m.gap):
         return True
-    stop = words["clause"] | words["self"] | words["other"]
+    if _is_negator(keys, m.i, neg):
+        return False        # the phrase carries its own negation ('plus de vivre', 'no way out')
     k = m.i
-    while k > 0 and m.i - k < NEGATION_SCOPE and not tokens[k].brk:
+    while k > 0 and m.i - k < NEGATION_SCOPE and not brk[k]:
         k -= 1
-        if _is_negator(tokens, k, neg):
+        if _is_negator(keys, k, neg):
             return True
-        if tokens[k].key in stop:
+        key = keys[k]
+        if key in words["clause"] or key in words["self"] or key in words["other"]:
             return False
     return False
 
 
-def _is_negator(tokens: Sequence[Token], k: int, neg: set[str]) -> bool:
-    key = tokens[k].key
+def _is_negator(keys: Sequence[str], k: int, neg: set[str]) -> bool:
+    key = keys[k]
     if key not in neg:
         return False
     # "de plus en plus", "en plus": 'plus' there adds, it does not negate.
-    if key == "plus" and any(0 <= x < len(tokens) and tokens[x].key == "en" for x in (k - 1, k + 1)):
+    if key == "plus" and any(0 <= x < len(keys) and keys[x] == "en" for x in (k - 1, k + 1)):
         return False
     return True
 
 
-def reported(tokens: Sequence[Token], m: Match, words: Mapping[str, set[str]],
+def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
              context: Sequence[Match]) -> bool:
     """Someone else's words: a reporter or third person before any first person, or a hypothetical.
 
     A phrase that names the sender itself ("better off without me") is never someone else's.
     """
-    if any(tokens[x].key in FIRST_PERSON or tokens[x].key in words["self"] for x in range(m.i, m.j)):
+    keys, brk, own = tokens.keys, tokens.brk, words["self"]
+    inside = keys[m.i:m.j]
+    if not FIRST_PERSON.isdisjoint(inside) or not own.isdisjoint(inside):
         return False
     for c in context:
         if c.entry.category in ("reporter", "hypothetical") and 0 <= m.i - c.j <= REPORT_SCOPE \
-                and not any(tokens[x].brk for x in range(c.j, m.i + 1)) \
-                and not any(tokens[x].key in words["self"] for x in range(c.j, m.i)):
+                and not any(brk[c.j:m.i + 1]) and own.isdisjoint(keys[c.j:m.i]):
             return True
     k = m.i
-    while k > 0 and m.i - k < REPORT_SCOPE and not tokens[k].brk:
+    while k > 0 and m.i - k < REPORT_SCOPE and not brk[k]:
         k -= 1
-        key = tokens[k].key
+        key = keys[k]
         if key in words["self"]:
             return False
         if key in words["other"] or key in words["reporter"]:
@@ -90,17 +97,17 @@ def reported(tokens: Sequence[Token], m: Match, words: Mapping[str, set[str]],
     return False
 
 
-def in_past(tokens: Sequence[Token], m: Match, context: Sequence[Match]) -> bool:
+def in_past(tokens: Tokens, m: Match, context: Sequence[Match]) -> bool:
     """A distant-past marker near the phrase in the same sentence, and no sign it came back."""
     same = [c for c in context if same_sentence(tokens, m, c)]
     return any(c.entry.category == "past" and near(m, c, CONTEXT_SCOPE) for c in same) and \
         not any(c.entry.category == "recurrence" and near(m, c, RECURRENCE_SCOPE) for c in same)
 
 
-def same_sentence(tokens: Sequence[Token], a: Match, b: Match) -> bool:
+def same_sentence(tokens: Tokens, a: Match, b: Match) -> bool:
     """No sentence break between the two matches."""
     lo, hi = min(a.i, b.i), max(a.i, b.i)
-    return not any(tokens[x].brk for x in range(lo + 1, hi + 1))
+    return not any(tokens.brk[lo + 1:hi + 1])
 
 
 def near(a: Match, b: Match, scope: int) -> bool:
