@@ -1,7 +1,11 @@
-"""The national helplines every channel offers, in one place."""
+"""The key message and the national helplines every channel offers, in one place."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .i18n import N_
+
+KEY_MESSAGE = N_("What you are feeling is common after this type of event. You don't have to deal with this alone.")
 
 
 @dataclass(frozen=True)

@@ -137,14 +137,21 @@ class Supervisor:
             time.sleep(0.5)
 
     def _stop_children(self) -> None:
-        for child in self.children.values():
-            if child.poll() is None:
-                child.terminate()
-        for child in self.children.values():
-            try:
-                child.wait(10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        stop_all(self.children.values())
+
+
+def stop_all(children, timeout: float = 10) -> None:
+    """SIGTERM every child at once, then wait for each; SIGKILL what is still there after `timeout`."""
+    children = list(children)
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def _stop_stale_redis(pid_file: Path) -> None:

@@ -6,11 +6,10 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from helpline.config import Institution
 from helpline.i18n import N_, VOICES, other_locale, translate
-from helpline.lines import SPS
+from helpline.lines import KEY_MESSAGE, SPS
 
 from .menu import KEY_NAMES, LANGUAGE_SWITCH, MENU, SPEECH_HINTS
 
-KEY_MESSAGE = N_("What you are feeling is common after this type of event. You don't have to deal with this alone.")
 OPTION_LINE = N_("{label}, press {key}.")
 TRANSFER_SPS = N_("We are connecting you with the SPS helpline, where trained professionals answer "
                   "24 hours a day. The number is {number}.")

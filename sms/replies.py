@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from helpline.config import Institution, Resource
 from helpline.i18n import N_, translate
-from helpline.lines import CNOM, SPS
+from helpline.lines import CNOM, KEY_MESSAGE, SPS
 from helpline.numbers import french_display
 
 from .segments import count_segments
@@ -17,7 +17,6 @@ from .segments import count_segments
 MAX_SEGMENTS = 3
 MAX_NAME, MAX_HOURS = 60, 60
 
-KEY_MESSAGE = N_("What you are feeling is common after this type of event. You don't have to deal with this alone.")
 HELP = N_("{key_message}\nSPS, psychologists 24/7, free: {sps}\nPhysicians and interns (CNOM), 24/7: {cnom}\n"
           "Text SPS, CNOM, RESOURCES, LEGAL, CALLBACK or FRANCAIS.")
 MEDIA_ONLY = N_("We cannot open pictures or files here.")

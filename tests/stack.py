@@ -12,6 +12,7 @@ from pathlib import Path
 import requests
 
 from helpline.redis_server import RedisProcess, free_port
+from helpline.supervisor import stop_all
 from helpline.twilio_sink import TwilioSink
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,13 +107,6 @@ class Stack:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.data.glob("*.log")))
 
     def __exit__(self, *exc) -> None:
-        for child in self.children.values():
-            if child.poll() is None:
-                child.terminate()
-        for child in self.children.values():
-            try:
-                child.wait(10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        stop_all(self.children.values())
         self.sink.stop()
         self.redis.stop()

@@ -10,33 +10,26 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import redis
-import requests
 from click.testing import CliRunner
 
 from helpline import create_app
 from helpline.callbacks import CallbackQueue
 from helpline.i18n import translate
 from helpline.lines import SPS
-from helpline.redis_server import RedisProcess, free_port
 from helpline.simulator.cli import simulate
 from helpline.twilio_sink import TwilioSink
+from tests.stack import PUBLIC, TOKEN, Stack
 from sms import replies
 from sms.conversation import SmsSettings
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
-INSTITUTION = Path(__file__).parent / "data" / "institution.toml"
-TOKEN, ACCOUNT = "e2e-auth-token-0123456789abcdef", "AC" + "e2" * 16
-PUBLIC = "https://helpline.example.org"
 COORDINATOR, SECOND = "+33611111111", "+33622222222"  # from tests/data/institution.toml
 _numbers = itertools.count(1)
 
@@ -62,60 +55,14 @@ class Service:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(self.logs.glob("*.log")))
 
 
-def _wait(predicate, timeout: float, what: str, service_logs: Path):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    logs = "\n".join(p.read_text()[-2000:] for p in service_logs.glob("*.log"))
-    raise RuntimeError(f"{what} did not happen within {timeout}s\n{logs}")
-
-
-def _answers(url: str) -> bool:
-    try:
-        requests.get(url + "/", timeout=1)
-        return True
-    except requests.RequestException:
-        return False
-
-
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    data = tmp_path_factory.mktemp("e2e")
-    port = free_port()
-    with RedisProcess(persistent=False) as store, TwilioSink(account_sid=ACCOUNT, auth_token=TOKEN) as sink:
-        settings = {"REDIS_URL": store.url, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT,
-                    "TWILIO_API_BASE_URL": sink.url, "HELPLINE_PUBLIC_URL": PUBLIC,
-                    "HELPLINE_DATA_DIR": str(data / "data"), "HELPLINE_CONFIG": str(INSTITUTION),
-                    "HELPLINE_SECRET_KEY": "e2e-secret", "HELPLINE_FROM_NUMBER": "+33100000000"}
-        env = {**os.environ, **settings, "PYTHONUNBUFFERED": "1"}
-        commands = {
-            "web": [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                    "--timeout", "20", "helpline:create_app()"],
-            "worker": [sys.executable, "-m", "helpline", "worker"],
-        }
-        children = {}
-        try:
-            for name, command in commands.items():
-                log = open(data / f"{name}.log", "w")
-                children[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-            url = f"http://127.0.0.1:{port}"
-            _wait(lambda: _answers(url), 30, "gunicorn answering", data)
-            _wait(lambda: "started" in (data / "worker.log").read_text(), 30, "the alert worker starting", data)
-            app = create_app(settings)
-            client = redis.Redis.from_url(store.url, decode_responses=True)
-            with app.app_context():
-                yield Service(url, sink, CallbackQueue(client), app, data)
-            client.close()
-        finally:
-            for child in children.values():
-                child.terminate()
-            for child in children.values():
-                try:
-                    child.wait(10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+    with Stack(tmp_path_factory.mktemp("e2e")) as stack:
+        app = create_app(stack.settings)
+        client = redis.Redis.from_url(stack.redis.url, decode_responses=True)
+        with app.app_context():
+            yield Service(stack.url, stack.sink, CallbackQueue(client), app, stack.data)
+        client.close()
 
 
 def call(service: Service, script: str, number: str | None = None) -> str:
