@@ -95,8 +95,9 @@ def purge() -> None:
     from .retention import purge as run_purge
 
     app = _app()
-    days = app.config["INSTITUTION"].retention_days
-    report = run_purge(app.extensions["helpline.redis"], days)
+    institution = app.config["INSTITUTION"]
+    days = institution.retention_days
+    report = run_purge(app.extensions["helpline.redis"], days, audit_retention_days=institution.audit_retention_days)
     click.echo(f"retention {days} days: {report.deleted} resolved callback(s) deleted, "
                f"{report.shortened} TTL(s) shortened, {report.audit_trimmed} audit entrie(s) trimmed")
 

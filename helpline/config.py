@@ -77,6 +77,7 @@ class Institution:
     first_call_after_seconds: int = 60
     callback_within_hours: int = 24
     retention_days: int = 30
+    audit_retention_days: int = 365
     source: str = "built-in defaults"
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -167,6 +168,7 @@ def _institution_from_mapping(data: dict, errors: _FileErrors, source: str) -> I
         first_call_after_seconds=_positive(alerts, "first_call_after_seconds", 60, errors),
         callback_within_hours=_positive(callbacks, "within_hours", 24, errors),
         retention_days=_positive(privacy, "retention_days", 30, errors),
+        audit_retention_days=_positive(privacy, "audit_retention_days", 365, errors),
         source=source,
         extra={"alerts": alerts, "callbacks": callbacks, "privacy": privacy},
     )

@@ -20,8 +20,10 @@ class PurgeReport:
     audit_trimmed: int
 
 
-def purge(client: redis.Redis, retention_days: int, now: float | None = None) -> PurgeReport:
-    """Delete resolved callbacks older than the retention; no callback key keeps a longer TTL."""
+def purge(client: redis.Redis, retention_days: int, now: float | None = None, *,
+          audit_retention_days: int = 365) -> PurgeReport:
+    """Delete resolved callbacks older than the retention; no callback key keeps a longer TTL;
+    audit entries older than their own (longer) retention go too."""
     now = time.time() if now is None else now
     limit = retention_days * 86400
     deleted = shortened = 0
@@ -48,5 +50,7 @@ def purge(client: redis.Redis, retention_days: int, now: float | None = None) ->
             if ttl == -1 or ttl > limit:
                 client.expire(each, limit)
                 shortened += 1
-    trimmed = client.xtrim(AUDIT_STREAM, minid=f"{int((now - limit) * 1000)}-0") if client.exists(AUDIT_STREAM) else 0
+    audit_limit = audit_retention_days * 86400
+    trimmed = (client.xtrim(AUDIT_STREAM, minid=f"{int((now - audit_limit) * 1000)}-0", approximate=False)
+               if client.exists(AUDIT_STREAM) else 0)
     return PurgeReport(deleted=deleted, shortened=shortened, audit_trimmed=int(trimmed or 0))

@@ -10,7 +10,7 @@ from helpline.i18n import SUPPORTED, get_catalogs, normalise_locale
 
 from . import csrf
 from .accounts import Accounts
-from .audit import DEFAULT_RETENTION_DAYS, AuditLog
+from .audit import AuditLog
 from .present import AUTONYMS
 from .sessions import LoginLimiter, Sessions
 
@@ -33,7 +33,7 @@ class Services:
 
 def init_app(app) -> None:
     client, config = app.extensions["helpline.redis"], app.config
-    privacy = app.config["INSTITUTION"].extra.get("privacy", {})
+    institution = app.config["INSTITUTION"]
     app.extensions["helpline.dashboard"] = Services(
         accounts=Accounts(client),
         sessions=Sessions(client, idle_seconds=config.get("DASHBOARD_IDLE_SECONDS", 1800),
@@ -41,7 +41,7 @@ def init_app(app) -> None:
         limiter=LoginLimiter(client, window=config.get("DASHBOARD_LOGIN_WINDOW_SECONDS", 900),
                              per_user=config.get("DASHBOARD_LOGIN_PER_USER", 5),
                              per_ip=config.get("DASHBOARD_LOGIN_PER_IP", 20)),
-        audit=AuditLog(client, retention_seconds=int(privacy.get("audit_retention_days", DEFAULT_RETENTION_DAYS)) * 86400),
+        audit=AuditLog(client, retention_seconds=institution.audit_retention_days * 86400),
     )
 
 
