@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import itertools
 import xml.etree.ElementTree as ET
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from twilio.request_validator import RequestValidator
