@@ -37,6 +37,21 @@ class Call:
     def speaker(self) -> Speaker:
         return Speaker(self.locale)
 
+    def load(self) -> "Call":
+        """Read the stored state (once); Redis down leaves `store_ok` False and the URL's locale."""
+        try:
+            self.data = self.state.load()
+        except StoreUnavailable:
+            self.store_ok = False
+        if self.data.get("locale"):
+            self.locale = normalise_locale(self.data["locale"], self.locale)
+        return self
+
+    def reset_silences(self) -> None:
+        """The caller chose something: the silence count starts again."""
+        if self.data.get("silences"):
+            save(self, silences=None)
+
     def available(self) -> set[str]:
         actions = {o.action for o in menu.MENU}
         if not self.institution.resources:
@@ -45,18 +60,13 @@ class Call:
 
 
 def current_call(*, load: bool = True) -> Call:
-    """The call of this webhook; `load=False` skips Redis (the first webhook of a call has no state)."""
+    """The call of this webhook. Every URL the menu writes carries the call's language, so a view
+    that needs nothing else stored (`load=False`) answers without asking Redis."""
     institution = current_app.config["INSTITUTION"]
     sid = (request.values.get("CallSid") or "")[:64] or None
-    state = CallState(get_redis(), sid)
-    data, ok = {}, True
-    if load:
-        try:
-            data = state.load()
-        except StoreUnavailable:
-            ok = False
-    locale = normalise_locale(data.get("locale") or request.args.get("lang"), institution.default_locale)
-    return Call(sid, request.values.get("From"), locale, state, data, ok, institution)
+    locale = normalise_locale(request.args.get("lang"), institution.default_locale)
+    call = Call(sid, request.values.get("From"), locale, CallState(get_redis(), sid), {}, True, institution)
+    return call.load() if load else call
 
 
 def log_webhook(call: Call, step: str, **fields) -> None:

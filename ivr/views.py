@@ -45,6 +45,7 @@ URGENT_NOW = N_("Thank you for saying it. What you are going through matters, an
 URGENT_CALLBACK = N_("Someone from the support team will also call you back.")
 URGENT_REMINDER = N_("If you are in immediate danger, call 31 14, or 15, or 112.")
 MAX_SILENCES = 2
+LEAVES_THE_MENU = ("sps", "cnom")
 
 
 @twilio_signed
@@ -59,7 +60,7 @@ def incoming():
 
 @twilio_signed
 def menu_choice():
-    call = current_call()
+    call = current_call(load=False)
     speech = (request.values.get("SpeechResult") or "")[:2000]
     if speech:
         assessment = assess(speech, call.locale)
@@ -67,12 +68,14 @@ def menu_choice():
             return urgent_path(call, assessment)
     choice = menu.choose(request.values.get("Digits"), speech, call.available())
     log_webhook(call, "menu", choice=choice.action, via=choice.via)
+    if choice.action in LEAVES_THE_MENU:  # a transfer needs nothing stored: it never waits on Redis
+        return ACTIONS[choice.action](call)
+    call.load()
     if not call.store_ok and choice.action in ("silence", "callback", "language"):
         return degraded(call)
     if choice.action == "silence":
         return silence_answer(call)
-    if call.data.get("silences"):
-        save(call, silences=None)
+    call.reset_silences()
     return ACTIONS[choice.action](call)
 
 
@@ -171,7 +174,7 @@ def urgent_path(call: Call, assessment):
 
 @twilio_signed
 def dial_result():
-    call = current_call()
+    call = current_call(load=False)
     status = request.values.get("DialCallStatus", "")
     target = request.args.get("target", "")[:16]
     log_webhook(call, "dial-result", target=target, status=status[:16])
@@ -180,6 +183,7 @@ def dial_result():
         speaker.say(DIAL_DONE)
         speaker.response.hangup()
         return twiml(speaker)
+    call.load().reset_silences()  # back to the menu after a failed transfer
     before = (DIAL_FAILED, URGENT_REMINDER) if request.args.get("urgent") else (DIAL_FAILED,)
     return main_menu(call, before=before)
 

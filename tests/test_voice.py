@@ -202,3 +202,17 @@ def test_redis_down_still_gives_key_message_and_sps(new_call, redis_server):
     assert first[0].text.startswith(KEY_FR) and "ligne SPS" in spoken(gather(first))
     assert chose_sps.find("Dial/Number").text == SPS.e164
     assert silent[0].text.startswith(KEY_FR) and silent.find("Dial").text == SPS.e164
+
+
+def test_a_choice_starts_the_silence_count_again(new_call):
+    call = new_call()
+    for _ in range(2):
+        call.twiml("/voice/silence?lang=fr")
+    call.twiml("/voice/menu?lang=fr", Digits="4")  # the legal reminder, then the menu
+    root = call.twiml("/voice/silence?lang=fr")
+    assert root.find("Dial") is None and gather(root) is not None
+    for _ in range(2):
+        call.twiml("/voice/silence?lang=fr")
+    call.twiml("/voice/dial-result?target=sps&lang=fr", DialCallStatus="busy")  # back to the menu
+    root = call.twiml("/voice/silence?lang=fr")
+    assert root.find("Dial") is None and gather(root) is not None
