@@ -179,7 +179,7 @@ class CallbackQueue:
     def resolve(self, cb_id: int | str, by: str, outcome: str, note: str = "", now: float | None = None) -> Callback:
         now = time.time() if now is None else now
         item = self.get(cb_id)
-        if item.status in ("resolved", "declined"):
+        if item.status == "resolved" or (item.status == "declined" and not item.urgent):
             raise Conflict(f"callback #{cb_id} is already {item.status}")
         with self.client.pipeline() as pipe:
             pipe.hset(ITEM_KEY.format(id=item.id), mapping={
@@ -192,12 +192,20 @@ class CallbackQueue:
         return self.get(cb_id)
 
     def decline(self, cb_id: int | str, now: float | None = None) -> None:
-        """The person said they no longer want the call (NON/NO)."""
+        """The person said they no longer want the call (NON/NO): alerts stop.
+
+        A routine request is closed. An urgent one stays in the coordinators' queue, marked as
+        declined, until a coordinator resolves it: they know the person was at risk and said no.
+        """
         now = time.time() if now is None else now
+        item = self.get(cb_id)
         with self.client.pipeline() as pipe:
-            pipe.hset(ITEM_KEY.format(id=int(cb_id)), mapping={"status": "declined", "resolved_at": repr(now)})
-            pipe.zrem(OPEN_KEY, int(cb_id))
-            pipe.rpush(LOG_KEY.format(id=int(cb_id)), json.dumps({"at": now, "step": "declined"}))
+            if item.urgent:
+                pipe.hset(ITEM_KEY.format(id=item.id), "status", "declined")
+            else:
+                pipe.hset(ITEM_KEY.format(id=item.id), mapping={"status": "declined", "resolved_at": repr(now)})
+                pipe.zrem(OPEN_KEY, item.id)
+            pipe.rpush(LOG_KEY.format(id=item.id), json.dumps({"at": now, "step": "declined"}))
             pipe.execute()
 
 

@@ -210,6 +210,10 @@ def test_urgent_text(texter, queue, redis_client):
     assert [s["step"] for s in queue.steps(item.id)] == ["created", "sms-again"]
     assert "3114" in me.text("NON")
     assert queue.get(item.id).status == "declined"
+    # Alerts stop, but coordinators still see that someone at risk declined, until one resolves it.
+    assert [i.id for i in queue.open_items()] == [item.id]
+    assert queue.resolve(item.id, "Camille Martin", "declined").status == "resolved"
+    assert not queue.open_items()
 
 
 def test_urgent_text_in_english(texter, queue):
