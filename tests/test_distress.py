@@ -226,6 +226,17 @@ BEHAVIOUR = [
     ("levity-tiredness", "jpp de ce planning mdr, sinon tout roule", "none"),
     ("buried-risk", "Bonjour. Question sur les horaires. Hier j'ai calculé combien de comprimés il faudrait. "
                     "Sinon le travail va.", "urgent"),
+    ("split-myself", "thinking about killing my self", "urgent"),
+    ("split-self-esteem", "it hurt my self esteem a bit", "none"),
+    ("comparative-plus-not-negation", "ils seraient plus tranquilles si je disparaissais", "urgent"),
+    ("joke-reported-with-subject", "il a blagué que je devrais me pendre, pas drôle", "concern"),
+    ("typo-fixer-keeps-internet", "j'ai cherché sur internet combien de comprimés il faudrait", "urgent"),
+    ("farewell-last-message", "dernier message. pardon pour tout", "urgent"),
+    ("farewell-last-message-holiday", "dernier message avant les vacances, bon courage", "none"),
+    ("means-sufficiency", "I have 5 packs of paracetamol, would that be enough", "urgent"),
+    ("means-kept-for-patient", "je garde le KCl pour la patiente de la 7", "none"),
+    ("not-wake-up", "j'aimerais m'endormir et ne jamais me réveiller", "urgent"),
+    ("place-idiom", "tout le monde sur le pont ce matin, grosse garde", "none"),
 ]
 
 

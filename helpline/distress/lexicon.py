@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .normalize import fold, normalize_phrase, squeeze
-from .patterns import PatternError, expand, parse_macro
+from .patterns import PatternError, expand, parse_macro, with_split_words
 
 LEVELS = ("none", "concern", "urgent")
 SIGNAL_CATEGORIES = frozenset({
@@ -169,7 +169,7 @@ def load_entries(path: Path, lang: str, layer: str, macros, lex: Lexicon) -> Non
             raise LexiconError(path, n, f"duplicate pattern {pattern!r}")
         seen.add(pattern)
         try:
-            seqs = expand(pattern, macros)
+            seqs = with_split_words(expand(pattern, macros))
         except PatternError as exc:
             raise LexiconError(path, n, str(exc)) from None
         lex.entries.append((Entry(pattern, category, level, layer, lang, f"{path.name}:{n}"), seqs))

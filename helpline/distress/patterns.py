@@ -22,6 +22,12 @@ from typing import Mapping
 from .normalize import normalize_phrase, squeeze
 
 MAX_EXPANSIONS = 20000
+# Words that speech-to-text and hurried typing split in two ("killing my self"): a pattern using
+# the joined word also matches the split spelling.
+SPLIT_WORDS = {
+    "myself": ("my", "self"), "yourself": ("your", "self"), "himself": ("him", "self"),
+    "herself": ("her", "self"), "themselves": ("them", "selves"), "ourselves": ("our", "selves"),
+}
 _GAP = re.compile(r"_([1-6])")
 _MACRO = re.compile(r"@[a-z][a-z0-9_]*")
 
@@ -94,6 +100,13 @@ def expand(pattern: str, macros: Mapping[str, list[tuple[str, ...]]]) -> list[tu
     if not out:
         raise PatternError("pattern matches nothing")
     return sorted(out)
+
+
+def with_split_words(seqs: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """`seqs` plus, for each sequence using a word of SPLIT_WORDS, the same with that word split."""
+    extra = [tuple(k for e in s for k in SPLIT_WORDS.get(e, (e,))) for s in seqs
+             if not SPLIT_WORDS.keys().isdisjoint(s)]
+    return seqs + extra if extra else seqs
 
 
 def parse_macro(values: str, macros: Mapping[str, list[tuple[str, ...]]] | None = None) -> list[tuple[str, ...]]:

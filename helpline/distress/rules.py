@@ -49,8 +49,10 @@ def negated(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
     neg = words["negator"]
     if any(_is_negator(keys, k, neg) for k in m.gap):
         return True
-    if _is_negator(keys, m.i, neg):
-        return False        # the phrase carries its own negation ('plus de vivre', 'no way out')
+    if _is_negator(keys, m.i, neg) or keys[m.i] in words["clause"]:
+        # the phrase carries its own negation ('plus de vivre', 'no way out'), or opens its own
+        # clause ('plus tranquille si je disparaissais': the 'plus' is not about the 'si' clause)
+        return False
     k = m.i
     while k > 0 and m.i - k < NEGATION_SCOPE and not brk[k]:
         k -= 1
@@ -79,6 +81,11 @@ def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
     A phrase that names the sender itself ("better off without me") is never someone else's.
     """
     keys, brk, own = tokens.keys, tokens.brk, words["self"]
+    # "he joked that I should ...": a reporter marker that already names the sender as the
+    # subject of the reported words covers the phrase right after it, pronouns and all.
+    if any(c.entry.category == "reporter" and 0 <= m.i - c.j <= 1 and not own.isdisjoint(keys[c.i:c.j])
+           for c in context):
+        return True
     inside = keys[m.i:m.j]
     if not FIRST_PERSON.isdisjoint(inside) or not own.isdisjoint(inside):
         return False
