@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from flask.sessions import SessionInterface
 
 from . import security, store
 from .callbacks import CallbackQueue
@@ -22,6 +23,7 @@ log = logging.getLogger("helpline.app")
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings, then services, then blueprints."""
     app = Flask(__name__)
+    app.session_interface = NoCookieSessions()
     app.config.from_mapping(settings_from_env())
     if test_config:
         app.config.update(test_config)
@@ -31,6 +33,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     return app
+
+
+class NoCookieSessions(SessionInterface):
+    """No Flask cookie session: webhooks need none, and the coordinators' page keeps its sessions in
+    Redis (helpline.dashboard.sessions). Skips signing work on every request."""
+
+    def open_session(self, app, request):
+        return None
+
+    def save_session(self, app, session, response):
+        return None
 
 
 def configure_secrets(app: Flask) -> None:

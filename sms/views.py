@@ -1,6 +1,7 @@
 """SMS webhooks: read the message, deduplicate on MessageSid, decide, answer TwiML <Message>. Never a 500."""
 from __future__ import annotations
 
+import functools
 import logging
 import re
 
@@ -33,8 +34,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 STATELESS = ("help", "sps", "cnom", "resources", "legal")
 
 
+@functools.lru_cache(maxsize=1024)
 def render(text: str | None) -> str:
-    """A <Response> with one <Message>, or an empty <Response/> for no message."""
+    """A <Response> with one <Message>, or an empty <Response/> for no message.
+
+    Cached: replies are a few templates, the same XML again and again."""
     response = MessagingResponse()
     if text:
         response.message(text)
@@ -50,7 +54,7 @@ def inbound() -> Inbound:
         media = False
     client = get_redis()
     secret, number = current_app.config["SECRET_KEY"], (values.get("From") or "").strip()[:32]
-    settings = SmsSettings.from_config(current_app.config)
+    settings = current_app.extensions["helpline.sms_settings"]
     return Inbound(
         sid=(values.get("MessageSid") or values.get("SmsSid") or "")[:64], number=number, body=body, media=media,
         institution=current_app.config["INSTITUTION"], conversation=Conversation(client, secret, number, settings),
@@ -139,6 +143,7 @@ def register(bp) -> None:
     @bp.record_once
     def _precompute(state):
         app = state.app
+        app.extensions["helpline.sms_settings"] = SmsSettings.from_config(app.config)
         with app.app_context():
             institution = app.config["INSTITUTION"]
             app.extensions["helpline.sms_safety_net"] = {
