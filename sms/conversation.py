@@ -140,6 +140,11 @@ class ReplyCache:
         return SEEN_KEY.format(channel="sms", sid=sid)
 
     @_store_errors
+    def try_claim(self, sid: str) -> bool:
+        """Claim the MessageSid if nobody has: True when this delivery is the first."""
+        return bool(self.client.set(self.key(sid), IN_PROGRESS, ex=self.ttl, nx=True))
+
+    @_store_errors
     def claim(self, sid: str, wait: float = 3.0) -> str | None:
         """None: answer this delivery (it is the first, or the first died); else the reply already given."""
         if self.client.set(self.key(sid), IN_PROGRESS, ex=self.ttl, nx=True):

@@ -49,7 +49,7 @@ def quiet(msg: Inbound, why: str, *, notice: bool) -> Reply:
     """Opted out or rate-limited: at most one notice, else silence; an urgent text still alerts."""
     level = ""
     if msg.match is None and msg.body:
-        assessment = assess(msg.body, msg.stored_locale)
+        assessment = msg.assessment or assess(msg.body, msg.stored_locale)
         level = assessment.level
         if assessment.urgent:
             flag_urgent(msg, assessment)
@@ -60,7 +60,7 @@ def quiet(msg: Inbound, why: str, *, notice: bool) -> Reply:
 def free_text(msg: Inbound) -> Reply:
     if not msg.body:
         return Reply(replies.help_text(msg.locale, msg.institution, media=msg.media), "empty")
-    assessment = assess(msg.body, msg.stored_locale)
+    assessment = msg.assessment or assess(msg.body, msg.stored_locale)
     locale = msg.stored_locale or (assessment.lang if assessment.lang in SUPPORTED else msg.locale)
     if assessment.urgent:
         has_number = flag_urgent(msg, assessment, locale)

@@ -58,6 +58,10 @@ KEYWORDS = (
     Keyword("yes", _w("oui", "fr") + _w("yes", "en", platform=True)),
     Keyword("no", _w("non", "fr") + _w("no", "en")),
 )
+# Answering these again gives the same reply and changes nothing more, so a retried webhook is simply
+# answered again and no reply is stored for them. OUI/NON consume or change state: their replies are kept.
+REPLAYABLE = frozenset({"help", "sps", "cnom", "resources", "legal", "callback", "english", "french",
+                        "optout", "optin"})
 _INDEX = {word.text: (keyword, word) for keyword in KEYWORDS for word in keyword.words}
 assert len(_INDEX) == sum(len(k.words) for k in KEYWORDS), "a word appears twice in KEYWORDS"
 

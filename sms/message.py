@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from helpline.callbacks import CallbackQueue
 from helpline.config import Institution
+from helpline.distress import Assessment
 from helpline.errors import NotFound
 from helpline.optout import OptOuts
 
@@ -29,6 +30,7 @@ class Inbound:
     match: Match | None = None
     stored_locale: str | None = None
     snapshot: Snapshot | None = None
+    assessment: Assessment | None = None  # of a free text, with the sender's language when known
 
     @property
     def locale(self) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 import logging
 import re
 
@@ -25,7 +26,7 @@ from .conversation import Conversation, ReplyCache, SmsSettings
 from .actions import ACTIONS
 from .handlers import decide
 from .message import Inbound, Reply, event_id, urgent_reason
-from .keywords import match_keyword
+from .keywords import REPLAYABLE, match_keyword
 
 log = logging.getLogger("helpline.sms")
 
@@ -72,25 +73,53 @@ def incoming():
 
 
 def answer(msg: Inbound):
+    """Deduplicate on the MessageSid where it matters, decide, answer.
+
+    Replies that answering again reproduces (keywords, free text that raises no alert, coordinators'
+    OK) are not stored: a retried webhook is answered afresh, in one Redis round trip. A message that
+    consumes or changes state (OUI, NON) or may raise an alert claims its MessageSid first and its
+    reply is kept, so a retry gets the same reply and no second callback or alert.
+    """
     cache = ReplyCache(msg.conversation.client)
-    msg.snapshot = msg.conversation.snapshot(msg.sid, msg.optouts.key(msg.number))
-    cached = None if msg.snapshot.first else cache.claim(msg.sid)
+    if msg.match is None and msg.body and not is_coordinator(msg):
+        msg.assessment = assess(msg.body, None)
+    claim = bool(msg.sid) and needs_claim(msg)
+    msg.snapshot = msg.conversation.snapshot(msg.sid if claim else None, msg.optouts.key(msg.number))
+    if msg.assessment is not None and msg.snapshot.locale and msg.snapshot.locale != msg.assessment.lang:
+        msg.assessment = assess(msg.body, msg.snapshot.locale)  # the sender chose a language
+        if msg.sid and not claim and msg.assessment.urgent:
+            claim = True
+            msg.snapshot = replace(msg.snapshot, first=cache.try_claim(msg.sid))
+    cached = None if not claim or msg.snapshot.first else cache.claim(msg.sid)
     if cached is not None:
         log.info(webhook_line("sms", msg.sid, number=msg.number, keyword="duplicate"))
         return twiml(cached or render(None))
     try:
         reply = decide(msg)
     except Exception:
-        if msg.sid:
+        if claim:
             cache.release(msg.sid)
         raise
     document = render(reply.text)
-    if msg.sid and reply.cacheable:
+    if claim and reply.cacheable:
         cache.store(msg.sid, document)
-    elif msg.sid:  # a coordinator's reply holds a number: not kept; OK 42 is idempotent for the owner
+    elif claim:
         cache.release(msg.sid)
     log_reply(msg, reply)
     return twiml(document)
+
+
+def needs_claim(msg: Inbound) -> bool:
+    """Whether answering this message twice could differ or repeat a side effect."""
+    if is_coordinator(msg):
+        return False  # OK 42 is idempotent for its owner, and its reply (a number) is never stored
+    if msg.match is not None:
+        return msg.match.action not in REPLAYABLE
+    return msg.assessment is not None and msg.assessment.urgent
+
+
+def is_coordinator(msg: Inbound) -> bool:
+    return any(c.phone == msg.number for c in msg.institution.coordinators)
 
 
 def degraded(msg: Inbound):

@@ -253,3 +253,16 @@ def test_concurrent_retries_of_one_message_alert_once(texter, queue, redis_clien
     assert [r.status_code for r in responses] == [200] * 4
     assert len({r.text for r in responses}) == 1, "every retry gets the first reply"
     assert len(queue.open_items()) == 1 and redis_client.xlen(STREAM_KEY) == 1
+
+
+def test_a_retried_keyword_is_answered_again_without_storing_a_reply(texter, redis_client):
+    me = texter()
+    sid = me.params("AIDE")["MessageSid"]
+    first = me.text("AIDE", sid=sid)
+    assert me.text("AIDE", sid=sid) == first
+    assert not redis_client.exists(f"hl:seen:sms:{sid}")
+    oui_sid = me.params("OUI")["MessageSid"]
+    me.text("RAPPEL")
+    consented = me.text("OUI", sid=oui_sid)
+    assert me.text("OUI", sid=oui_sid) == consented, "a message that changes state keeps its reply"
+    assert redis_client.exists(f"hl:seen:sms:{oui_sid}")
