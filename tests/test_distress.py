@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from helpline.distress import Assessment, Detector, Signal, assess, default_detector
 from helpline.distress.cli import detect
+from helpline.distress.combine import cue_pairs
 from helpline.distress.evaluate import evaluate
 from helpline.distress.lexicon import Entry
 from helpline.distress.matcher import Match, most_serious_first
@@ -243,6 +244,87 @@ BEHAVIOUR = [
 @pytest.mark.parametrize("text, level", [(t, lv) for _, t, lv in BEHAVIOUR], ids=[i for i, _, _ in BEHAVIOUR])
 def test_behaviour(text, level):
     assert assess(text).level == level
+
+
+# --- cue co-occurrence ----------------------------------------------------------------------------
+
+PAIRS = {("means", "possession"): "means", ("possession", "means"): "means", ("farewell", "farewell"): "farewell",
+         ("panic", "stuck"): "acute_crisis", ("stuck", "panic"): "acute_crisis"}
+
+
+def cue(family, i, j, pattern="p") -> Match:
+    return Match(entry(family, "none", "cue", pattern), i, j)
+
+
+def test_cue_pair_of_two_listed_families_is_urgent_and_names_them():
+    found = cue_pairs([cue("means", 0, 1), cue("possession", 3, 5)], [], PAIRS, lambda c: "own")
+    assert {(f.category, f.level, f.i) for f in found} == {("means:means+possession", "urgent", 0),
+                                                          ("means:means+possession", "urgent", 3)}
+
+
+@pytest.mark.parametrize("cues, expected", [
+    ([("means", 0, 1), ("panic", 3, 4)], set()),                       # pair not listed
+    ([("means", 0, 1), ("possession", 40, 41)], set()),                # too far apart
+    ([("farewell", 0, 2), ("farewell", 1, 3)], set()),                 # overlapping cues of one family
+    ([("farewell", 0, 2), ("farewell", 4, 6)], {"farewell:farewell+farewell"}),
+    ([("means", 0, 1), ("possession", 2, 3), ("work", 4, 6)], set()),  # 'for the patient' next to it
+], ids=["unlisted", "far", "overlap", "same-family-twice", "work-veto"])
+def test_cue_pair_rules(cues, expected):
+    found = cue_pairs([cue(fam, i, j, f"p{i}") for fam, i, j in cues], [], PAIRS, lambda c: "own")
+    assert {f.category for f in found} == expected
+
+
+def test_cue_pair_with_someone_elses_cue_is_third_party():
+    means, possession = cue("means", 0, 1), cue("possession", 2, 3)
+    found = cue_pairs([means, possession], [], PAIRS, {means: "other", possession: "own"}.get)
+    assert {(f.category, f.level) for f in found} == {("third_party", "concern")}
+    assert cue_pairs([means, possession], [], PAIRS, {means: None, possession: "own"}.get) == []
+
+
+def test_cue_pair_context_markers():
+    own = lambda c: "own"  # noqa: E731
+    farewell = [cue("farewell", 0, 2, "a"), cue("farewell", 3, 5, "b")]
+    assert cue_pairs(farewell, [Match(entry("future", "none", "context"), 6, 7)], PAIRS, own) == []
+    panic = [cue("panic", 0, 1), cue("stuck", 2, 4)]
+    found = cue_pairs(panic, [Match(entry("calm", "none", "context"), 5, 7)], PAIRS, own)
+    assert {(f.category, f.level) for f in found} == {("anxiety", "concern")}
+
+
+CUE_BEHAVIOUR = [
+    ("means-possession-fr", "jai ramené 2 boites de tramadol chez moi", "urgent"),
+    ("means-possession-en", "there's a scalpel in my bag and i keep looking at it", "urgent"),
+    ("taken-quantity-fr", "euh j'ai pris toutes les gélules qui restaient", "urgent"),
+    ("taken-means-en", "swallowed my nan's co-codamol about 20 minutes ago", "urgent"),
+    ("place-presence-fr", "sur le viaduc depuis 2h je regarde en bas", "urgent"),
+    ("place-height-en", "top of the car park, level 8", "urgent"),
+    ("farewell-pair-fr", "qui s'occupera de mes chats ? ma décision est prise", "urgent"),
+    ("farewell-tonight-en", "my mind is made up, it's tonight", "urgent"),
+    ("self-harm-tonight-fr", "cette nuit j'ai envie de me faire du mal", "urgent"),
+    ("unfit-care-en", "it's like i'm floating, due to give the iv antibiotics", "urgent"),
+    ("unfit-care-fr", "je suis pompette et je prends ma garde", "urgent"),
+    ("panic-stuck-fr", "j'arrive plus à respirer dans les vestiaires", "urgent"),
+    ("panic-stuck-en", "um shaking locked myself in the staff toilet", "urgent"),
+    ("trap-patient-dose-en", "what's the max dose of fentanyl for a 70 kg patient", "none"),
+    ("trap-patient-drug-fr", "j'ai mis de côté l'insuline pour le patient du 9", "none"),
+    ("trap-ship-bridge-en", "tonight we dine on the bridge of the ship", "none"),
+    ("trap-thanks-fr", "merci pour tout ce que vous faites, à lundi", "none"),
+    ("trap-negated-fr", "j'ai pas de cachets chez moi, je voulais juste parler", "none"),
+    ("trap-reported-en", "my friend told me she swallowed the rest of the pills last night", "concern"),
+    ("trap-recurring-panic-en", "i'm shaking every time i'm in the staff toilet near bay 2", "concern"),
+]
+
+
+@pytest.mark.parametrize("text, level", [(t, lv) for _, t, lv in CUE_BEHAVIOUR],
+                         ids=[i for i, _, _ in CUE_BEHAVIOUR])
+def test_cue_behaviour(text, level):
+    assert assess(text).level == level
+
+
+def test_cue_signal_names_families_and_words():
+    a = assess("I've got the fentanyl here and I keep looking at it")
+    cats = {s.category for s in a.signals}
+    assert a.urgent and "means:means+possession" in cats
+    assert {"fentanyl", "I keep looking at it"} <= {s.matched for s in a.signals}
 
 
 # --- API -----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from helpline.distress.detector import LEXICON_DIR
 from helpline.distress.lexicon import load_lexicon
 
 DATA_FILES = sorted(LEXICON_DIR.glob("*.tsv"))
-COLUMNS = {"macros": 2, "emoji": 2, "sms": 2, "words": 2, "context": 2, "idioms": 3}
+COLUMNS = {"macros": 2, "emoji": 2, "sms": 2, "words": 2, "context": 2, "cues": 2, "idioms": 3, "cue": 3}
 
 
 def expected_columns(path: Path) -> int:
@@ -36,7 +36,8 @@ def test_data_file_format(path):
 def test_the_packaged_lexicons_load():
     lex = load_lexicon(LEXICON_DIR)
     assert {e.lang for e, _ in lex.entries} == {"fr", "en"}
-    assert {e.layer for e, _ in lex.entries} == {"signal", "idiom", "context"}
+    assert {e.layer for e, _ in lex.entries} == {"signal", "idiom", "context", "cue"}
+    assert lex.cue_pairs
     assert lex.words["negator"] and lex.sms and lex.emoji
 
 
@@ -59,6 +60,11 @@ BAD_LINES = [
     ("sms_fr.tsv", "jveux\tje veux", "already mapped"),
     ("macros.tsv", "med\tpills", "macro name"),
     ("emoji.tsv", "💊\tPill!", "emoji name"),
+    ("cues_fr.tsv", "sur le pont\tdanger", "unknown cue family"),
+    ("cues_en.tsv", "on the bridge\tplace\turgent", "expected 2"),
+    ("cue_pairs.tsv", "means\tdanger\tmeans", "unknown cue family"),
+    ("cue_pairs.tsv", "means\tplace\tdanger", "unknown category"),
+    ("cue_pairs.tsv", "possession\tmeans\tmeans", "listed twice"),
 ]
 
 

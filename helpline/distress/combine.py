@@ -1,17 +1,26 @@
-"""Rules that read several phrases together: means, acute crisis, farewell, light tone.
+"""Rules that read several phrases together: means, acute crisis, farewell, cue pairs, light tone.
 
 A drug name alone is not a risk ('the insulin error was mine'); the same name next to taking it
 home or counting it is.  One panic symptom is anxiety; several at once, or one with a call for help
 now, is an acute crisis.  One polite goodbye is nothing; several farewell gestures together are.
+Weak cues of two different families (a drug + 'in my locker', a bridge + 'for an hour') are urgent
+when their pair is listed in cue_pairs.tsv.
 """
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+from itertools import combinations
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 from .matcher import Match
-from .rules import near
+from .rules import masked_by_idiom, near
 
 MEANS_SCOPE = 15
+PAIR_SCOPE = 30         # words between two cues of a pair
+VETO_SCOPE = 6          # words between a work cue ('for the patient in bed 12') and a cue it cancels
+# Cancelling families -> the families they cancel near them ('for the patient in bed 3' next to a
+# drug; 'je démissionne' next to 'merci pour tout').
+VETOES = {"work": frozenset({"means", "possession", "taken", "quantity", "place", "presence", "height"}),
+          "job": frozenset({"farewell"})}
 
 
 class Found(NamedTuple):
@@ -23,11 +32,18 @@ class Found(NamedTuple):
     j: int
 
 
-def means(terms: Sequence[Match], context: Sequence[Match]) -> list[Found]:
-    """A means term near a possession/intent marker is urgent; alone it says nothing."""
+def means(terms: Sequence[Match], context: Sequence[Match], work: Sequence[Match] = ()) -> list[Found]:
+    """A means term near a possession/intent marker is urgent; alone it says nothing.
+
+    A term next to a work cue ('pour le patient du 9', 'max dose') is the job, not a means, unless
+    a longer marker holds that cue ('pas pour un patient').
+    """
     out: list[Found] = []
     ctx = [c for c in context if c.entry.category == "means_context"]
+    work = [w for w in work if not any(c.i <= w.i and w.j <= c.j and c.j - c.i > w.j - w.i for c in ctx)]
     for t in terms:
+        if any(near(t, w, VETO_SCOPE) for w in work):
+            continue
         hits = [c for c in ctx if near(t, c, MEANS_SCOPE)]
         if hits:
             out.append(Found("means", "urgent", t.i, t.j))
@@ -52,6 +68,45 @@ def farewell(hints: Sequence[Match], context: Sequence[Match]) -> list[Found]:
     if len(kinds) >= 2 and not any(c.entry.category == "future" for c in context):
         return [Found("farewell", "urgent", h.i, h.j) for h in hints]
     return []
+
+
+def cue_pairs(cues: Sequence[Match], context: Sequence[Match], pairs: Mapping[tuple[str, str], str],
+              owner: Callable[[Match], str | None]) -> list[Found]:
+    """Cues of two families listed together in `pairs` (both orders), near each other: urgent.
+
+    `owner(cue)` says whose cue it is: 'own' (the sender), 'other' (reported, quoted) or None (negated,
+    past: it does not count); it is asked only about cues that could pair.  A pair with someone
+    else's cue is a `third_party` concern.  Overlapping cues of one family never pair.
+
+    A work cue ('pour le patient du 12', 'max dose') hides the cues it overlaps as an idiom does and
+    cancels the means/place cues next to it, a job cue ('je démissionne') the farewell cues; a plan
+    for later ('à lundi') cancels farewell pairs; a calm marker ('every time') turns a panic pair
+    into anxiety.  A family paired with itself needs two phrases.
+    """
+    work = [c for c in cues if c.entry.category in VETOES]
+    kept = [c for c in cues if c.entry.category not in VETOES and not masked_by_idiom(c, work) and not any(
+        c.entry.category in VETOES[w.entry.category] and near(c, w, VETO_SCOPE) for w in work)]
+    later = any(c.entry.category == "future" for c in context)
+    calm = any(c.entry.category == "calm" for c in context)
+    out: list[Found] = []
+    for a, b in combinations(kept, 2):
+        fa, fb = a.entry.category, b.entry.category
+        category = pairs.get((fa, fb))
+        if category is None or not near(a, b, PAIR_SCOPE) or (later and "farewell" in (fa, fb)) \
+                or (fa == fb and a.i < b.j and b.i < a.j):
+            continue
+        fa, fb = sorted((fa, fb))
+        whose = {owner(a), owner(b)}
+        if None in whose:
+            continue
+        if calm and "panic" in (fa, fb):
+            name, level = "anxiety", "concern"
+        elif whose == {"own"}:
+            name, level = f"{category}:{fa}+{fb}", "urgent"
+        else:
+            name, level = "third_party", "concern"
+        out += [Found(name, level, a.i, a.j), Found(name, level, b.i, b.j)]
+    return out
 
 
 def light_tone(found: list[Found], context: Sequence[Match]) -> list[Found]:

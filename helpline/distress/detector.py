@@ -54,6 +54,13 @@ class Detector:
         self.lang_words = lex.lang_words
         self.lang_of = {w: lang for lang, words in lex.lang_words.items() for w in words
                         if sum(w in other for other in lex.lang_words.values()) == 1}
+        self.cue_pairs: dict[tuple[str, str], str] = {}     # (family, family) in both orders -> category
+        self.cue_partners: dict[str, set[str]] = {}
+        for pair, category in lex.cue_pairs.items():
+            a, b = (*pair, *pair)[:2]
+            self.cue_pairs[a, b] = self.cue_pairs[b, a] = category
+            self.cue_partners.setdefault(a, set()).add(b)
+            self.cue_partners.setdefault(b, set()).add(a)
         self.matcher = Matcher(lex.entries)
         known = set().union(*lex.lang_words.values(), *lex.words.values()) if lex.lang_words else set()
         self.normalizer = Normalizer(lex.sms, lex.emoji, TypoFixer(self.matcher.vocabulary, known))
@@ -94,6 +101,8 @@ class Detector:
             if cat in rules.OWN_RISK and rules.in_past(tokens, m, context):
                 found.append(Found("past_ideation", "concern", m.i, m.j))
                 continue
+            if cat == "means_term" and rules.denied_object(tokens, m, self.words):
+                continue
             if cat in rules.NEGATED and rules.negated(tokens, m, self.words):
                 outcome = rules.NEGATED[cat]
                 if outcome:
@@ -103,10 +112,51 @@ class Detector:
                 by_role[cat].append(m)
             elif level != "none":
                 found.append(Found(cat, level, m.i, m.j))
-        found += combine.means(by_role["means_term"], context)
+        work = [c for c in matches["cue"] if c.entry.category == "work"]
+        found += combine.means(by_role["means_term"], context, work)
         found += combine.acute(by_role["acute_symptom"], context)
         found += combine.farewell(by_role["farewell_hint"], context)
+        if len(matches["cue"]) >= 2 and not any(f.level == "urgent" for f in found):
+            # weak cues can only raise the level: skipped when a phrase already made it urgent
+            found += self.cue_pairs_found(text, tokens, matches["cue"], idioms, context)
         return combine.light_tone(found, context)
+
+    def cue_pairs_found(self, text: str, tokens: Tokens, cues: list[Match], idioms: Sequence[Match],
+                        context: Sequence[Match]) -> list[Found]:
+        """The co-occurrence rule over the cues whose family has a partner present (cheap checks first)."""
+        count: dict[str, int] = {}
+        for c in cues:
+            count[c.entry.category] = count.get(c.entry.category, 0) + 1
+        partners = self.cue_partners
+        live = [c for c in cues if c.entry.category not in combine.VETOES and any(
+            p in count and (p != c.entry.category or count[p] > 1) for p in partners.get(c.entry.category, ()))]
+        if len(live) < 2:
+            return []
+        live += [c for c in cues if c.entry.category in combine.VETOES]
+        if idioms:
+            live = [c for c in live if not rules.masked_by_idiom(c, idioms)]
+        past = any(c.entry.category == "past" for c in context)
+        owners: dict[Match, str | None] = {}
+
+        def owner(cue: Match) -> str | None:
+            if cue not in owners:
+                owners[cue] = self.cue_owner(text, tokens, cue, context, past)
+            return owners[cue]
+        return combine.cue_pairs(live, context, self.cue_pairs, owner)
+
+    def cue_owner(self, text: str, tokens: Tokens, cue: Match, context: Sequence[Match],
+                  past: bool = True) -> str | None:
+        """'own' for a cue about the sender now, 'other' for someone else's words, None when negated or past."""
+        family = cue.entry.category
+        if family in combine.VETOES:
+            return "own"
+        if family not in rules.NEGATION_BLIND and rules.negated(tokens, cue, self.words) \
+                or past and rules.in_past(tokens, cue, context):
+            return None
+        if family not in rules.SPEAKER_BLIND and (rules.reported(tokens, cue, self.words, context)
+                                                  or inside_quotes(text, tokens.starts[cue.i])):
+            return "other"
+        return "own"
 
     def guess_language(self, keys: Sequence[str]) -> str:
         """The language whose function words (token keys) are most frequent; French when nothing tells."""

@@ -28,9 +28,15 @@ CONTEXT_MARKERS = frozenset({
     "reporter", "hypothetical", "past", "recurrence", "calm", "future", "immediacy", "levity",
     "means_context",
 })
+# Weak cue families read by the co-occurrence rule (cues_<lang>.tsv); `work` and `job` only cancel
+# nearby cues (combine.VETOES).
+CUE_FAMILIES = frozenset({
+    "means", "possession", "taken", "quantity", "place", "presence", "height", "farewell", "finality", "now",
+    "self_harm", "unfit", "care_act", "harm_fear", "panic", "stuck", "work", "job",
+})
 WORD_CLASSES = frozenset({"negator", "self", "other", "reporter", "clause", "lang"})
-LAYERS = {"": "signal", "idioms_": "idiom", "context_": "context"}
-_LANG_FILE = re.compile(r"(idioms_|context_|words_|sms_)?([a-z]{2})\.tsv")
+LAYERS = {"": "signal", "idioms_": "idiom", "context_": "context", "cues_": "cue"}
+_LANG_FILE = re.compile(r"(idioms_|context_|words_|sms_|cues_)?([a-z]{2})\.tsv")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -64,6 +70,7 @@ class Lexicon:
     emoji: dict[str, str] = field(default_factory=dict)
     words: dict[str, set[str]] = field(default_factory=lambda: {c: set() for c in WORD_CLASSES})
     lang_words: dict[str, set[str]] = field(default_factory=dict)
+    cue_pairs: dict[frozenset[str], str] = field(default_factory=dict)
 
 
 def rows(path: Path, ncols: int) -> Iterator[tuple[int, list[str]]]:
@@ -104,6 +111,8 @@ def load_lexicon(directory: Path | str) -> Lexicon:
             load_words(path, lang, lex)
         else:
             load_entries(path, lang, LAYERS[kind], macros, lex)
+    if (directory / "cue_pairs.tsv").exists():
+        lex.cue_pairs = load_cue_pairs(directory / "cue_pairs.tsv")
     if not lex.entries:
         raise LexiconError(directory, 0, "no lexicon entries found")
     return lex
@@ -122,6 +131,21 @@ def load_macros(path: Path) -> dict[str, list[tuple[str, ...]]]:
         except PatternError as exc:
             raise LexiconError(path, n, str(exc)) from None
     return macros
+
+
+def load_cue_pairs(path: Path) -> dict[frozenset[str], str]:
+    """Cue pairs: 'family<TAB>family<TAB>urgent category' (a family paired with itself needs two phrases)."""
+    pairs: dict[frozenset[str], str] = {}
+    for n, (a, b, category) in rows(path, 3):
+        for fam in (a, b):
+            if fam not in CUE_FAMILIES or fam in ("work", "job"):
+                raise LexiconError(path, n, f"unknown cue family {fam!r}")
+        if category not in SIGNAL_CATEGORIES:
+            raise LexiconError(path, n, f"unknown category {category!r}")
+        if frozenset((a, b)) in pairs:
+            raise LexiconError(path, n, f"pair {a}+{b} listed twice")
+        pairs[frozenset((a, b))] = category
+    return pairs
 
 
 def load_sms(path: Path, lex: Lexicon) -> None:
@@ -152,10 +176,14 @@ def load_words(path: Path, lang: str, lex: Lexicon) -> None:
 
 
 def load_entries(path: Path, lang: str, layer: str, macros, lex: Lexicon) -> None:
-    """Signal and idiom lines are 'pattern<TAB>category<TAB>level'; context lines 'pattern<TAB>marker'."""
+    """Signal and idiom lines are 'pattern<TAB>category<TAB>level'; context and cue lines 'pattern<TAB>name'."""
     seen: set[str] = set()
-    for n, cols in rows(path, 2 if layer == "context" else 3):
-        if layer == "context":
+    for n, cols in rows(path, 2 if layer in ("context", "cue") else 3):
+        if layer == "cue":
+            pattern, category, level = cols[0], cols[1], "none"
+            if category not in CUE_FAMILIES:
+                raise LexiconError(path, n, f"unknown cue family {category!r}")
+        elif layer == "context":
             pattern, category, level = cols[0], cols[1], "none"
             if category not in CONTEXT_MARKERS:
                 raise LexiconError(path, n, f"unknown context marker {category!r}")

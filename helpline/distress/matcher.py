@@ -86,7 +86,7 @@ class Matcher:
             self._freeze(child)
 
     def find(self, tokens) -> dict[str, list[Match]]:
-        """Matches per layer ('signal', 'idiom', 'context'), ordered by start."""
+        """Matches per layer ('signal', 'idiom', 'context', 'cue'), ordered by start."""
         if isinstance(tokens, Tokens):
             return self.find_keys(tokens.keys, tokens.brk)
         return self.find_keys([t.key for t in tokens], [t.brk for t in tokens])
@@ -95,7 +95,7 @@ class Matcher:
         """`find` over the token columns (keys and sentence breaks)."""
         root = self.root
         lit = root.lit
-        out: dict[str, list[Match]] = {"signal": [], "idiom": [], "context": []}
+        out: dict[str, list[Match]] = {"signal": [], "idiom": [], "context": [], "cue": []}
         n = len(keys)
         new = tuple.__new__
         for i in compress(range(n), map(self.pairs.__getitem__, zip(keys, keys[1:] + [None]))):

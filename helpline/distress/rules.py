@@ -25,6 +25,12 @@ NEGATED: dict[str, tuple[str, str] | None] = {
     "patient_danger": ("concern", "anxiety"),
     "acute_crisis": ("concern", "anxiety"),
 }
+# Cue families a negator before them does not cancel: "can't breathe", "je n'arrive pas à sortir de
+# la voiture", "je devrais pas toucher aux pompes" are the cue, not its denial; a farewell phrase
+# keeps its meaning after "I won't be there tomorrow, sorry for everything".
+NEGATION_BLIND = frozenset({"panic", "stuck", "care_act", "unfit", "now", "height", "quantity", "farewell"})
+# Cue families that say when, where or what task, not who: the partner cue decides whose words they are.
+SPEAKER_BLIND = frozenset({"now", "finality", "height", "quantity", "care_act", "presence"})
 # Words inside a phrase that make it about the sender whoever the subject is.
 FIRST_PERSON = frozenset({"me", "moi", "myself", "my", "mon", "ma", "mes"})
 # Phrases about the sender's own risk: reported or past, they become a concern.
@@ -62,6 +68,16 @@ def negated(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
         if key in words["clause"] or key in words["self"] or key in words["other"]:
             return False
     return False
+
+
+def denied_object(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
+    """A thing said to be absent: 'pas de cachets', 'no pills', 'aucun comprimé', 'not any tablets'."""
+    keys, neg = tokens.keys, words["negator"]
+    before = [keys[k] for k in range(max(0, m.i - 2), m.i) if not any(tokens.brk[k + 1:m.i + 1])]
+    # 'plus de' is as often 'more' as 'no more': leave it to the other rules
+    if before and before[-1] in neg and before[-1] != "plus" and before[-1] not in words["clause"]:
+        return True
+    return len(before) == 2 and before[0] in neg and before[0] != "plus" and before[1] in ("de", "d", "any")
 
 
 def _is_negator(keys: Sequence[str], k: int, neg: set[str]) -> bool:
