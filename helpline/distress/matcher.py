@@ -98,13 +98,28 @@ class Matcher:
         out: dict[str, list[Match]] = {"signal": [], "idiom": [], "context": [], "cue": []}
         n = len(keys)
         new = tuple.__new__
+        fast = not root.stems
         for i in compress(range(n), map(self.pairs.__getitem__, zip(keys, keys[1:] + [None]))):
-            first = lit.get(keys[i])
+            node = lit.get(keys[i]) if fast else None
             best: dict[str, tuple[int, Entry, tuple[int, ...]]] = {}
-            if first is not None and first.simple and not root.stems:
-                _walk(first, keys, brk, i + 1, n, (), best)
-            else:
+            if node is None:
                 _walk(root, keys, brk, i, n, (), best)
+            else:
+                # literal chain walked inline: along it the end only grows, so each end replaces
+                j = i + 1
+                while True:
+                    if not node.simple:
+                        _walk(node, keys, brk, j, n, (), best)
+                        break
+                    if node.ends:
+                        for layer, entry in node.ends.items():
+                            best[layer] = (j, entry, ())
+                    if j >= n:
+                        break
+                    node = node.lit.get(keys[j])
+                    if node is None:
+                        break
+                    j += 1
             for layer, (j, entry, gap) in best.items():
                 out[layer].append(new(Match, (entry, i, j, gap)))      # Match(...) without the Python __new__
         out["signal"] = most_serious_first(out["signal"])
@@ -137,11 +152,16 @@ def _walk(node: _Node, keys: list[str], brk: list[bool], i: int, n: int,
                         _walk(child, keys, brk, i + 1, n, gap, best)
     for most, child in node.gaps.items():
         skipped = gap
+        # a plain literal child (no end, no stem, no gap) only goes on with its next word: test it here
+        plain = child.simple and not child.ends
+        nxt = child.lit
         for k in range(most + 1):
             if k:
                 if i + k > n or brk[i + k - 1]:
                     break
                 skipped = skipped + (i + k - 1,)
+            if plain and (i + k >= n or keys[i + k] not in nxt):
+                continue
             _walk(child, keys, brk, i + k, n, skipped, best)
 
 
