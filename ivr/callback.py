@@ -36,7 +36,7 @@ def callback_start(call: Call):
     speaker = call.speaker
     gather = speaker.gather(url_for("voice.callback_confirm", lang=call.locale), speech=False)
     speaker.say(CB_CONFIRM, into=gather, digits=last_digits(number))
-    speaker.response.redirect(url_for("voice.silence", lang=call.locale), method="POST")
+    speaker.on_silence()
     return twiml(speaker)
 
 
@@ -48,7 +48,7 @@ def type_number(call: Call, *, before: tuple = ()):
     gather = speaker.gather(url_for("voice.callback_number", lang=call.locale), speech=False,
                             num_digits=None, finish_on_key="#", timeout=15)
     speaker.say(CB_TYPE, into=gather)
-    speaker.response.redirect(url_for("voice.silence", lang=call.locale), method="POST")
+    speaker.on_silence()
     return twiml(speaker)
 
 

@@ -55,6 +55,10 @@ class Speaker:
             key = self.text(KEY_NAMES[option.key]) if option.key in KEY_NAMES else option.key
             label = self.text(option.label, institution=institution.name)
             self.say(OPTION_LINE, into=gather, label=label, key=key)
+        self.on_silence()
+
+    def on_silence(self) -> None:
+        """After a <Gather> that heard nothing: count the silence (re-prompt, then SPS)."""
         self.response.redirect(url_for("voice.silence", lang=self.locale), method="POST")
 
     def dial(self, number: str, target: str, **params) -> None:

@@ -124,7 +124,7 @@ def resources_menu(call: Call):
         line = RESOURCE_LINE if resource.hours else RESOURCE_LINE_NO_HOURS
         speaker.say(line, into=gather, name=resource.name, hours=resource.hours, key=index)
     speaker.say(RESOURCES_BACK, into=gather)
-    speaker.response.redirect(url_for("voice.silence", lang=call.locale), method="POST")
+    speaker.on_silence()
     return twiml(speaker)
 
 
