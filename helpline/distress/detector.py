@@ -1,15 +1,15 @@
 """The distress detector: text in, an explained urgent/concern/none assessment out."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from . import combine, rules
 from .combine import Found
 from .lexicon import load_lexicon
 from .matcher import Match, Matcher
-from .normalize import Normalizer, Tokens, inside_quotes
+from .normalize import Normalizer, Tokens, first_opener, inside_quotes
 from .typos import TypoFixer
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
@@ -18,9 +18,11 @@ DEFAULT_LANG = "fr"
 MARKERS = frozenset({"life_affirm", "means_term", "acute_symptom", "farewell_hint", "idiom"})
 
 
-@dataclass(frozen=True, slots=True)
-class Signal:
-    """One reason for the assessment: which kind of distress, how serious, which words where."""
+class Signal(NamedTuple):
+    """One reason for the assessment: which kind of distress, how serious, which words where.
+
+    Immutable like the Assessment that holds it (a named tuple: built without Python-level __init__).
+    """
 
     category: str
     level: str
@@ -42,7 +44,7 @@ class Assessment:
         return self.level == "urgent"
 
     def to_dict(self) -> dict:
-        return {"level": self.level, "lang": self.lang, "signals": [asdict(s) for s in self.signals]}
+        return {"level": self.level, "lang": self.lang, "signals": [s._asdict() for s in self.signals]}
 
 
 class Detector:
@@ -52,6 +54,7 @@ class Detector:
         lex = load_lexicon(lexicon_dir)
         self.words = lex.words
         self.lang_words = lex.lang_words
+        self.langs = tuple(sorted(lex.lang_words))
         self.lang_of = {w: lang for lang, words in lex.lang_words.items() for w in words
                         if sum(w in other for other in lex.lang_words.values()) == 1}
         self.cue_pairs: dict[tuple[str, str], str] = {}     # (family, family) in both orders -> category
@@ -62,6 +65,8 @@ class Detector:
             self.cue_partners.setdefault(a, set()).add(b)
             self.cue_partners.setdefault(b, set()).add(a)
         self.matcher = Matcher(lex.entries)
+        # words without which nothing can be someone else's words (see rules.reported)
+        self.reporting = frozenset().union(*(lex.words.get(c, ()) for c in ("other", "reporter")))
         known = set().union(*lex.lang_words.values(), *lex.words.values()) if lex.lang_words else set()
         self.normalizer = Normalizer(lex.sms, lex.emoji, TypoFixer(self.matcher.vocabulary, known))
 
@@ -77,8 +82,9 @@ class Detector:
             return Assessment("none", lang, ())
         starts, ends = cols.starts, cols.ends
         spans = sorted({(starts[f.i], ends[f.j - 1], f.category, f.level) for f in found})
-        signals = tuple(Signal(cat, level, text[start:end], start, end) for start, end, cat, level in spans)
-        levels = {f.level for f in found}
+        new = tuple.__new__
+        signals = tuple([new(Signal, (cat, level, text[start:end], start, end)) for start, end, cat, level in spans])
+        levels = [f.level for f in found]
         level = "urgent" if "urgent" in levels else "concern" if "concern" in levels else "none"
         return Assessment(level, lang, signals)
 
@@ -87,42 +93,47 @@ class Detector:
         idioms, context = matches["idiom"], matches["context"]
         found = [Found(m.entry.category, m.entry.level, m.i, m.j)
                  for m in idioms if m.entry.level != "none"]
-        by_role: dict[str, list[Match]] = {c: [] for c in MARKERS}
+        by_role: dict[str, list[Match]] = {}
+        kinds = {c.entry.category for c in context}
+        ask = _Questions(self, text, tokens, context, kinds)
         for m in matches["signal"]:
-            if rules.masked_by_idiom(m, idioms):
+            if idioms and rules.masked_by_idiom(m, idioms):
                 continue
-            cat, level = m.entry.category, m.entry.level
-            if cat in rules.OWN_RISK and (level == "urgent" or cat == "means_term") and (
-                    rules.reported(tokens, m, self.words, context)
-                    or inside_quotes(text, tokens.starts[m.i])):
-                if cat != "means_term":
-                    found.append(Found("third_party", "concern", m.i, m.j))
-                continue
-            if cat in rules.OWN_RISK and rules.in_past(tokens, m, context):
-                found.append(Found("past_ideation", "concern", m.i, m.j))
-                continue
-            if cat == "means_term" and rules.denied_object(tokens, m, self.words):
-                continue
+            entry = m.entry
+            cat, level = entry.category, entry.level
+            if cat in rules.OWN_RISK:
+                if (level == "urgent" or cat == "means_term") and ask.others_words(m):
+                    if cat != "means_term":
+                        found.append(Found("third_party", "concern", m.i, m.j))
+                    continue
+                if ask.past(m):
+                    found.append(Found("past_ideation", "concern", m.i, m.j))
+                    continue
+                if cat == "means_term" and rules.denied_object(tokens, m, self.words):
+                    continue
             if cat in rules.NEGATED and rules.negated(tokens, m, self.words):
                 outcome = rules.NEGATED[cat]
                 if outcome:
                     found.append(Found(outcome[1], outcome[0], m.i, m.j))
                 continue
             if cat in MARKERS:
-                by_role[cat].append(m)
+                by_role.setdefault(cat, []).append(m)
             elif level != "none":
                 found.append(Found(cat, level, m.i, m.j))
-        work = [c for c in matches["cue"] if c.entry.category == "work"]
-        found += combine.means(by_role["means_term"], context, work)
-        found += combine.acute(by_role["acute_symptom"], context)
-        found += combine.farewell(by_role["farewell_hint"], context)
+        if by_role:
+            if "means_term" in by_role:
+                work = [c for c in matches["cue"] if c.entry.category == "work"]
+                found += combine.means(by_role["means_term"], context, work)
+            if "acute_symptom" in by_role:
+                found += combine.acute(by_role["acute_symptom"], context)
+            if "farewell_hint" in by_role:
+                found += combine.farewell(by_role["farewell_hint"], context)
         if len(matches["cue"]) >= 2 and not any(f.level == "urgent" for f in found):
             # weak cues can only raise the level: skipped when a phrase already made it urgent
-            found += self.cue_pairs_found(text, tokens, matches["cue"], idioms, context)
-        return combine.light_tone(found, context)
+            found += self.cue_pairs_found(ask, matches["cue"], idioms)
+        return combine.light_tone(found, context) if "levity" in kinds else found
 
-    def cue_pairs_found(self, text: str, tokens: Tokens, cues: list[Match], idioms: Sequence[Match],
-                        context: Sequence[Match]) -> list[Found]:
+    def cue_pairs_found(self, ask: "_Questions", cues: list[Match], idioms: Sequence[Match]) -> list[Found]:
         """The co-occurrence rule over the cues whose family has a partner present (cheap checks first)."""
         count: dict[str, int] = {}
         for c in cues:
@@ -135,35 +146,34 @@ class Detector:
         live += [c for c in cues if c.entry.category in combine.VETOES]
         if idioms:
             live = [c for c in live if not rules.masked_by_idiom(c, idioms)]
-        past = any(c.entry.category == "past" for c in context)
         owners: dict[Match, str | None] = {}
 
         def owner(cue: Match) -> str | None:
             if cue not in owners:
-                owners[cue] = self.cue_owner(text, tokens, cue, context, past)
+                owners[cue] = self.cue_owner(ask, cue)
             return owners[cue]
-        return combine.cue_pairs(live, context, self.cue_pairs, owner)
+        return combine.cue_pairs(live, ask.context, self.cue_pairs, owner)
 
-    def cue_owner(self, text: str, tokens: Tokens, cue: Match, context: Sequence[Match],
-                  past: bool = True) -> str | None:
+    def cue_owner(self, ask: "_Questions", cue: Match) -> str | None:
         """'own' for a cue about the sender now, 'other' for someone else's words, None when negated or past."""
         family = cue.entry.category
         if family in combine.VETOES:
             return "own"
-        if family not in rules.NEGATION_BLIND and rules.negated(tokens, cue, self.words) \
-                or past and rules.in_past(tokens, cue, context):
+        if family not in rules.NEGATION_BLIND and rules.negated(ask.tokens, cue, self.words) or ask.past(cue):
             return None
-        if family not in rules.SPEAKER_BLIND and (rules.reported(tokens, cue, self.words, context)
-                                                  or inside_quotes(text, tokens.starts[cue.i])):
+        if family not in rules.SPEAKER_BLIND and ask.others_words(cue):
             return "other"
         return "own"
 
     def guess_language(self, keys: Sequence[str]) -> str:
         """The language whose function words (token keys) are most frequent; French when nothing tells."""
         langs = list(map(self.lang_of.get, keys))
-        scores = {lang: langs.count(lang) for lang in self.lang_words} if langs else {}
-        best = max(scores.items(), key=lambda kv: (kv[1], kv[0] == DEFAULT_LANG), default=(DEFAULT_LANG, 0))
-        return best[0] if best[1] else DEFAULT_LANG
+        best, score = DEFAULT_LANG, 0
+        for lang in self.langs:
+            count = langs.count(lang)
+            if count > score or (count == score and count and lang == DEFAULT_LANG):
+                best, score = lang, count
+        return best
 
 
 def language(locale: str | None) -> str | None:
@@ -172,3 +182,32 @@ def language(locale: str | None) -> str | None:
         return None
     short = locale.replace("_", "-").split("-")[0].lower()
     return short if short in ("fr", "en") else None
+
+
+class _Questions:
+    """What the rules ask about one message, with the answers that hold for the whole message
+    worked out once: most messages have no quotation mark, no past marker and nobody else in them."""
+
+    __slots__ = ("detector", "text", "tokens", "context", "opener", "has_past", "may_report")
+    _UNKNOWN = -1
+
+    def __init__(self, detector: Detector, text: str, tokens: Tokens, context: Sequence[Match],
+                 kinds: set[str]) -> None:
+        self.detector, self.text, self.tokens, self.context = detector, text, tokens, context
+        self.opener: int | None = self._UNKNOWN       # looked for on first use
+        self.has_past = "past" in kinds
+        self.may_report = "reporter" in kinds or "hypothetical" in kinds or \
+            not detector.reporting.isdisjoint(tokens.keys)
+
+    def others_words(self, m: Match) -> bool:
+        """Reported speech, a hypothetical, or inside a quotation: not the sender speaking of now."""
+        if self.may_report and rules.reported(self.tokens, m, self.detector.words, self.context):
+            return True
+        if self.opener == self._UNKNOWN:
+            self.opener = first_opener(self.text)
+        start = self.tokens.starts[m.i]
+        return self.opener is not None and self.opener < start and inside_quotes(self.text, start)
+
+    def past(self, m: Match) -> bool:
+        """Said of a distant past that did not come back."""
+        return self.has_past and rules.in_past(self.tokens, m, self.context)

@@ -25,8 +25,12 @@ class Match(NamedTuple):
     gap: tuple[int, ...] = ()
 
 
+_EMPTY: dict = {}
+_NO_STEMS: frozenset[str] = frozenset()
+
+
 class _Node:
-    __slots__ = ("lit", "stems", "stem_lens", "stem3", "gaps", "ends", "simple")
+    __slots__ = ("lit", "stems", "stem_lens", "stem3", "gaps", "ends", "simple", "end_items", "plain", "leaf")
 
     def __init__(self) -> None:
         self.lit: dict[str, _Node] = {}
@@ -35,7 +39,10 @@ class _Node:
         self.stem3: frozenset[str] = frozenset()
         self.gaps: dict[int, _Node] = {}
         self.ends: dict[str, Entry] = {}
+        self.end_items: tuple[tuple[str, Entry], ...] = ()      # ends.items(), frozen
         self.simple = True      # no stems and no gaps: the walk can loop instead of recursing
+        self.plain = True       # simple and no end: only goes on with one of its literal words
+        self.leaf = False       # only ends: nothing goes on from here
 
 
 class Matcher:
@@ -47,18 +54,25 @@ class Matcher:
         for entry, seqs in entries:
             for seq in seqs:
                 self._add(entry, seq)
-        self._freeze(self.root)
+        self.nodes_built = _count(self.root)
+        self.root = self._freeze(self.root, {})
+        self.nodes = _count(self.root)
         # key -> whether some phrase starts with it (a literal first word or a stem prefix)
         self.starts = Memo(lambda key: key in self.root.lit or any(map(key.startswith, self.root.stems)))
-        # (key, next key) -> whether a walk from key can match anything (most function words cannot)
+        # (key, next key) -> (node, words taken) where a walk from key goes on when it can match
+        # anything, else None (most function words cannot: 'je' only goes on with the words after it)
         self.pairs = Memo(self._pair_starts)
 
-    def _pair_starts(self, pair: tuple[str, str | None]) -> bool:
+    def _pair_starts(self, pair: tuple[str, str | None]) -> "tuple[_Node, int] | None":
+        """Where the walk from `key` goes on, and after how many words; None when it cannot match."""
         key, after = pair
-        if any(map(key.startswith, self.root.stems)):
-            return True
         first = self.root.lit.get(key)
-        return first is not None and (bool(first.ends) or not first.simple or after in first.lit)
+        if first is None:
+            return None
+        if first.ends or not first.simple:
+            return first, 1
+        second = first.lit.get(after)
+        return None if second is None else (second, 2)      # 'je' + 'veux': already two words in
 
     def could_match(self, keys: list[str]) -> bool:
         """Cheap prefilter: False when no key can start any phrase."""
@@ -78,12 +92,37 @@ class Matcher:
         if old is None or _RANK[entry.level] > _RANK[old.level]:
             node.ends[entry.layer] = entry
 
-    def _freeze(self, node: _Node) -> None:
+    def _freeze(self, node: _Node, table: dict[tuple, _Node]) -> _Node:
+        """Finish a subtree and return its shared copy: identical subtrees become one node.
+
+        Alternations expand to many sequences with the same endings ('@med' x '@drug' x ...), so
+        the trie is mostly repeated tails; merging them (a DAG, as in a minimal automaton) divides
+        the node count and keeps the walked nodes close in memory.  Matching only reads nodes, so
+        sharing them changes nothing it finds.
+        """
+        for children in (node.lit, node.stems, node.gaps):
+            for key, child in children.items():
+                children[key] = self._freeze(child, table)
+        signature = (tuple(sorted((k, id(c)) for k, c in node.lit.items())),
+                     tuple(sorted((k, id(c)) for k, c in node.stems.items())),
+                     tuple((k, id(c)) for k, c in node.gaps.items()),      # gap order breaks ties
+                     tuple(sorted((layer, id(e)) for layer, e in node.ends.items())))
+        shared = table.get(signature)
+        if shared is not None:
+            return shared
         node.stem_lens = tuple(sorted({len(s) for s in node.stems}, reverse=True))
-        node.stem3 = frozenset(s[:3] for s in node.stems)
+        node.stem3 = frozenset(s[:3] for s in node.stems) if node.stems else _NO_STEMS
         node.simple = not node.stems and not node.gaps
-        for child in (*node.lit.values(), *node.stems.values(), *node.gaps.values()):
-            self._freeze(child)
+        node.end_items = tuple(node.ends.items())
+        node.plain = node.simple and not node.ends
+        node.leaf = node.simple and not node.lit and bool(node.ends)
+        # one shared empty mapping for what a node does not have (nothing writes after freezing)
+        node.lit = node.lit or _EMPTY
+        node.stems = node.stems or _EMPTY
+        node.gaps = node.gaps or _EMPTY
+        node.ends = node.ends or _EMPTY
+        table[signature] = node
+        return node
 
     def find(self, tokens) -> dict[str, list[Match]]:
         """Matches per layer ('signal', 'idiom', 'context', 'cue'), ordered by start."""
@@ -93,37 +132,70 @@ class Matcher:
 
     def find_keys(self, keys: list[str], brk: list[bool]) -> dict[str, list[Match]]:
         """`find` over the token columns (keys and sentence breaks)."""
-        root = self.root
-        lit = root.lit
         out: dict[str, list[Match]] = {"signal": [], "idiom": [], "context": [], "cue": []}
         n = len(keys)
         new = tuple.__new__
-        fast = not root.stems
-        for i in compress(range(n), map(self.pairs.__getitem__, zip(keys, keys[1:] + [None]))):
-            node = lit.get(keys[i]) if fast else None
-            best: dict[str, tuple[int, Entry, tuple[int, ...]]] = {}
-            if node is None:
-                _walk(root, keys, brk, i, n, (), best)
-            else:
-                # literal chain walked inline: along it the end only grows, so each end replaces
-                j = i + 1
+        if self.root.stems:
+            # a phrase starting with a stem: every start is walked from the root (no lexicon has one)
+            for i in compress(range(n), map(self.starts.__getitem__, keys)):
+                best: dict[str, tuple[int, Entry, tuple[int, ...]]] = {}
+                _walk(self.root, keys, brk, i, n, (), best)
+                for layer, (j, entry, gap) in best.items():
+                    out[layer].append(new(Match, (entry, i, j, gap)))
+        else:
+            heads = list(map(self.pairs.__getitem__, zip(keys, keys[1:] + [None])))
+            add = {layer: found.append for layer, found in out.items()}
+            for i in compress(range(n), heads):
+                # the literal chain is walked inline; along it the end only grows, so a deeper end
+                # replaces a shallower one of the same layer
+                node, j = heads[i]
+                j += i
+                if node.leaf:
+                    for layer, entry in node.end_items:
+                        add[layer](new(Match, (entry, i, j, ())))      # Match(...) without __new__
+                    continue
+                hits = []
+                walked = None
                 while True:
                     if not node.simple:
-                        _walk(node, keys, brk, j, n, (), best)
+                        walked = {}
+                        _walk(node, keys, brk, j, n, (), walked)
                         break
-                    if node.ends:
-                        for layer, entry in node.ends.items():
-                            best[layer] = (j, entry, ())
+                    if node.end_items:
+                        hits.append((j, node.end_items))
                     if j >= n:
                         break
                     node = node.lit.get(keys[j])
                     if node is None:
                         break
                     j += 1
-            for layer, (j, entry, gap) in best.items():
-                out[layer].append(new(Match, (entry, i, j, gap)))      # Match(...) without the Python __new__
+                if walked is None and len(hits) == 1:
+                    j, items = hits[0]
+                    for layer, entry in items:
+                        add[layer](new(Match, (entry, i, j, ())))
+                    continue
+                best = {}
+                for j, items in hits:
+                    for layer, entry in items:
+                        best[layer] = (j, entry, ())
+                if walked:
+                    best.update(walked)
+                for layer, (j, entry, gap) in best.items():
+                    add[layer](new(Match, (entry, i, j, gap)))
         out["signal"] = most_serious_first(out["signal"])
         return out
+
+
+def _count(root: _Node) -> int:
+    """Distinct nodes reachable from root."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            stack += [*node.lit.values(), *node.stems.values(), *node.gaps.values()]
+    return len(seen)
 
 
 def _walk(node: _Node, keys: list[str], brk: list[bool], i: int, n: int,
@@ -152,9 +224,12 @@ def _walk(node: _Node, keys: list[str], brk: list[bool], i: int, n: int,
                         _walk(child, keys, brk, i + 1, n, gap, best)
     for most, child in node.gaps.items():
         skipped = gap
-        # a plain literal child (no end, no stem, no gap) only goes on with its next word: test it here
-        plain = child.simple and not child.ends
+        # a plain literal child (no end, no stem, no gap) only goes on with its next word: test it
+        # here, and first at once over the whole window (usually none of its words is there)
+        plain = child.plain
         nxt = child.lit
+        if plain and nxt.keys().isdisjoint(keys[i:i + most + 1]):
+            continue
         for k in range(most + 1):
             if k:
                 if i + k > n or brk[i + k - 1]:
@@ -187,6 +262,9 @@ def most_serious_first(matches: list[Match]) -> list[Match]:
         return (-level, m.i - m.j, m.i)
 
     if len(matches) < 2:
+        return matches
+    # matches come ordered by start: when none overlaps the next, there is nothing to choose
+    if all(a.j <= b.i for a, b in zip(matches, matches[1:])):
         return matches
     kept: list[Match] = []
     taken: set[int] = set()

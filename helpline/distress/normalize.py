@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from itertools import accumulate, repeat
+from itertools import accumulate, chain, compress, repeat
 from typing import Callable, Mapping, NamedTuple, Sequence
 
 # Characters that fold to one character (lower case, no accent); anything else in Latin-1/Latin-A
@@ -31,9 +31,13 @@ _REPEAT = re.compile(r"([^\W\d_])\1+")
 # The fast path splits the raw text: words are the same as in the folded text as long as no
 # combining mark (decomposed accents) is present; '\u2026' folds to '.', so it breaks too.
 _WORDS = re.compile(r"([^\W_]+|[" + EMOJI_RANGES + "])")
+_ASCII_WORDS = re.compile(r"(\w+)", re.ASCII)
 _BREAK = re.compile("[.!?;\n\u2026]")
 _COMBINING = re.compile("[\u0300-\u036f]")
 # What could open a quotation for inside_quotes: a double quote, or an apostrophe not after a letter.
+_DOUBLE = "\"\u201c\u201d\u00ab\u00bb\u201e"
+_QUOTE_CHAR = re.compile("[" + _DOUBLE + "'\u2018\u2019\u02bc\u2032`\u00b4]")
+_WORD_CHAR = re.compile(r"[^\W_]")
 _OPENER = re.compile("[\"\u201c\u201d\u00ab\u00bb\u201e]|(?<![^\\W_])['\u2018\u2019\u02bc\u2032`\u00b4]")
 
 
@@ -170,10 +174,14 @@ class Normalizer:
 
     def split(self, text: str) -> Tokens:
         """Tokens of `text` as columns, offsets in `text` itself."""
-        if _COMBINING.search(text):
+        if text.isascii():
+            # no accent, no emoji: plain \w words, unless an underscore (not a letter here) is present
+            parts = (_ASCII_WORDS if "_" not in text else _WORDS).split(text)    # gap, word, ..., gap
+        elif _COMBINING.search(text):
             toks = self.tokens_folded(text)
             return Tokens([t.key for t in toks], [t.brk for t in toks], [t.start for t in toks], [t.end for t in toks])
-        parts = _WORDS.split(text)              # gap, word, gap, word, ..., gap
+        else:
+            parts = _WORDS.split(text)
         words = parts[1::2]
         keys = list(map(self._raw.__getitem__, words))
         brk = list(map(self._breaks.__getitem__, parts[0:-1:2]))
@@ -209,22 +217,43 @@ class Normalizer:
         return out
 
 
+def _as_tuple(key: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (key,) if key.__class__ is str else key
+
+
 def _flatten(keys, brk, starts, ends):
-    """Columns where a word standing for several keys ('jveux') gives one token per key."""
-    out: tuple[list, list, list, list] = ([], [], [], [])
-    for key, b, s, e in zip(keys, brk, starts, ends):
-        for n, k in enumerate((key,) if isinstance(key, str) else key):
-            out[0].append(k)
-            out[1].append(b and not n)
-            out[2].append(s)
-            out[3].append(e)
-    return out
+    """Columns where a word standing for several keys ('jveux') gives one token per key.
+
+    Every key of such a word has the word's span; only its first key keeps the word's break.
+    """
+    tuples = list(map(_as_tuple, keys))
+    counts = list(map(len, tuples))
+    k2 = list(chain.from_iterable(tuples))
+    b2 = list(chain.from_iterable(map(repeat, brk, counts)))
+    s2 = list(chain.from_iterable(map(repeat, starts, counts)))
+    e2 = list(chain.from_iterable(map(repeat, ends, counts)))
+    offsets = list(accumulate(counts, initial=0))
+    for k in compress(range(len(counts)), map((1).__lt__, counts)):
+        b2[offsets[k] + 1:offsets[k + 1]] = repeat(False, counts[k] - 1)
+    return k2, b2, s2, e2
 
 
 def normalize_phrase(text: str) -> list[str]:
     """Fold and squeeze a lexicon phrase the same way as input words (no SMS table, no typo fix)."""
     norm, _ = fold(text)
     return [squeeze(m.group()) for m in TOKEN.finditer(norm) if m.lastindex == 2]
+
+
+def first_opener(text: str) -> int | None:
+    """Where the first character that could open a quotation is, or None (most messages).
+
+    Same answer as searching _OPENER, without its look-behind being tried at every position.
+    """
+    for m in _QUOTE_CHAR.finditer(text):
+        i = m.start()
+        if m.group() in _DOUBLE or not i or not _WORD_CHAR.match(text, i - 1):
+            return i
+    return None
 
 
 def inside_quotes(text: str, pos: int) -> bool:
