@@ -197,6 +197,10 @@ BEHAVIOUR = [
     ("negation-trap", "je ne veux pas mourir, juste dormir", "concern"),
     ("denial-en", "I'm not suicidal, just exhausted", "concern"),
     ("sms-spelling", "jveux plu vivre", "urgent"),
+    # 'kil' is French SMS for qu'il; 'killl' squeezes to the lexicon's own 'kil' and stays English
+    ("squeezed-lexicon-word", "I want to killlll myself", "urgent"),
+    ("sms-clash-en", "gonna kil myself tonight", "urgent"),
+    ("sms-clash-fr", "jsp kil me croit encore", "none"),
     ("repeated-letters", "je veux mourirrrrr", "urgent"),
     ("all-caps", "I WANT TO DIE", "urgent"),
     ("typo-long-word", "i dont see the piont of living anymroe", "urgent"),

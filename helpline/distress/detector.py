@@ -68,7 +68,8 @@ class Detector:
         # words without which nothing can be someone else's words (see rules.reported)
         self.reporting = frozenset().union(*(lex.words.get(c, ()) for c in ("other", "reporter")))
         known = set().union(*lex.lang_words.values(), *lex.words.values()) if lex.lang_words else set()
-        self.normalizer = Normalizer(lex.sms, lex.emoji, TypoFixer(self.matcher.vocabulary, known))
+        self.normalizer = Normalizer(lex.sms, lex.emoji, TypoFixer(self.matcher.vocabulary, known),
+                                     self.matcher.vocabulary)
 
     def assess(self, text: str, locale: str | None = None) -> Assessment:
         """Assess one SMS or transcript; `locale` ('fr', 'fr-FR', 'en') skips the language guess."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from itertools import accumulate, chain, compress, repeat
-from typing import Callable, Mapping, NamedTuple, Sequence
+from typing import Callable, Collection, Mapping, NamedTuple, Sequence
 
 # Characters that fold to one character (lower case, no accent); anything else in Latin-1/Latin-A
 # that NFD can decompose is added by _build_table.
@@ -129,10 +129,11 @@ class Normalizer:
     """Tokenise text with the SMS table, the emoji names and an optional typo corrector."""
 
     def __init__(self, sms: Mapping[str, tuple[str, ...]], emoji: Mapping[str, str],
-                 correct: Callable[[str], str] | None = None) -> None:
+                 correct: Callable[[str], str] | None = None, vocabulary: Collection[str] = ()) -> None:
         self.sms = dict(sms)
         self.emoji = dict(emoji)
         self.correct = correct
+        self.vocabulary = vocabulary       # the lexicon's own words (squeezed)
         self._cache: dict[str, tuple[str, ...]] = {}
         # raw word (as written) -> its key, or a tuple of keys when it stands for several words
         self._raw = Memo(self._raw_keys)
@@ -155,6 +156,10 @@ class Normalizer:
         mapped = self.sms.get(word)
         if mapped is None:
             word = squeeze(word)
+            if word in self.vocabulary:
+                # 'killl' squeezes to the lexicon's 'kil' (from 'kill'), not to the French SMS 'kil'
+                # (qu'il): a spelling of the table applies to a squeezed word the lexicon lacks
+                return (word,)
             mapped = self.sms.get(word)
         if mapped is not None:
             return mapped
