@@ -197,6 +197,12 @@ BEHAVIOUR = [
     ("negation-trap", "je ne veux pas mourir, juste dormir", "concern"),
     ("denial-en", "I'm not suicidal, just exhausted", "concern"),
     ("sms-spelling", "jveux plu vivre", "urgent"),
+    # a negated 'stop' says the phrase goes on
+    ("cant-stop-en", "I can't stop thinking about killing myself", "urgent"),
+    ("cant-stop-fr", "j'arrête pas de penser à me tuer depuis la RMM", "urgent"),
+    ("cant-help-fr", "je peux pas m'empêcher de penser à en finir", "urgent"),
+    # a negated reason to live is the sender's, now: unless it is someone else's or long over
+    ("lost-will-past", "il y a dix ans j'avais plus envie de vivre, aujourd'hui ça va mieux", "concern"),
     # 'kil' is French SMS for qu'il; 'killl' squeezes to the lexicon's own 'kil' and stays English
     ("squeezed-lexicon-word", "I want to killlll myself", "urgent"),
     ("sms-clash-en", "gonna kil myself tonight", "urgent"),

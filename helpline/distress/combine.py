@@ -62,8 +62,14 @@ def acute(symptoms: Sequence[Match], context: Sequence[Match]) -> list[Found]:
     return [Found("anxiety", "concern", s.i, s.j) for s in symptoms]
 
 
-def farewell(hints: Sequence[Match], context: Sequence[Match]) -> list[Found]:
-    """Two or more distinct farewell gestures with no plan for later: a farewell message."""
+def farewell(hints: Sequence[Match], context: Sequence[Match], jobs: Sequence[Match] = ()) -> list[Found]:
+    """Two or more distinct farewell gestures with no plan for later: a farewell message.
+
+    A gesture next to a job cue ('dernier jour dans le service', 'je démissionne') is a goodbye to
+    the job, as in the cue-pair rule.
+    """
+    if jobs:
+        hints = [h for h in hints if not any(near(h, j, VETO_SCOPE) for j in jobs)]
     kinds = {h.entry.pattern for h in hints}
     if len(kinds) >= 2 and not any(c.entry.category == "future" for c in context):
         return [Found("farewell", "urgent", h.i, h.j) for h in hints]

@@ -114,6 +114,12 @@ class Detector:
                     continue
             if cat in rules.NEGATED and rules.negated(tokens, m, self.words):
                 outcome = rules.NEGATED[cat]
+                if outcome and outcome[0] == "urgent":
+                    # 'elle a plus envie de vivre' is someone else's; 'il y a dix ans' is over
+                    if ask.others_words(m):
+                        outcome = ("concern", "third_party")
+                    elif ask.past(m):
+                        outcome = ("concern", "past_ideation")
                 if outcome:
                     found.append(Found(outcome[1], outcome[0], m.i, m.j))
                 continue
@@ -128,7 +134,8 @@ class Detector:
             if "acute_symptom" in by_role:
                 found += combine.acute(by_role["acute_symptom"], context)
             if "farewell_hint" in by_role:
-                found += combine.farewell(by_role["farewell_hint"], context)
+                jobs = [c for c in matches["cue"] if c.entry.category == "job"]
+                found += combine.farewell(by_role["farewell_hint"], context, jobs)
         if len(matches["cue"]) >= 2 and not any(f.level == "urgent" for f in found):
             # weak cues can only raise the level: skipped when a phrase already made it urgent
             found += self.cue_pairs_found(ask, matches["cue"], idioms)

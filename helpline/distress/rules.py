@@ -60,10 +60,13 @@ def negated(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
         # clause ('plus tranquille si je disparaissais': the 'plus' is not about the 'si' clause)
         return False
     k = m.i
+    keep = words.get("keep", ())
     while k > 0 and m.i - k < NEGATION_SCOPE and not brk[k]:
         k -= 1
         if _is_negator(keys, k, neg):
-            return True
+            # "can't stop thinking about", "j'arrête pas de", "je peux pas m'empêcher de": a negated
+            # stop says the phrase goes on
+            return not any(keys[x] in keep for x in (k - 1, k + 1, k + 2) if 0 <= x < m.i)
         key = keys[k]
         if key in words["clause"] or key in words["self"] or key in words["other"]:
             return False
