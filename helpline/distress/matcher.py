@@ -33,12 +33,13 @@ class _Node:
     __slots__ = ("lit", "stems", "stem_lens", "stem3", "gaps", "ends", "simple", "end_items", "plain", "leaf")
 
     def __init__(self) -> None:
-        self.lit: dict[str, _Node] = {}
-        self.stems: dict[str, _Node] = {}
+        # the shared empty mapping until something is added (most nodes have only one kind of child)
+        self.lit: dict[str, _Node] = _EMPTY
+        self.stems: dict[str, _Node] = _EMPTY
         self.stem_lens: tuple[int, ...] = ()
-        self.stem3: frozenset[str] = frozenset()
-        self.gaps: dict[int, _Node] = {}
-        self.ends: dict[str, Entry] = {}
+        self.stem3: frozenset[str] = _NO_STEMS
+        self.gaps: dict[int, _Node] = _EMPTY
+        self.ends: dict[str, Entry] = _EMPTY
         self.end_items: tuple[tuple[str, Entry], ...] = ()      # ends.items(), frozen
         self.simple = True      # no stems and no gaps: the walk can loop instead of recursing
         self.plain = True       # simple and no end: only goes on with one of its literal words
@@ -50,13 +51,14 @@ class Matcher:
 
     def __init__(self, entries: list[tuple[Entry, list[tuple[str, ...]]]]) -> None:
         self.root = _Node()
+        self.nodes_built = 1
         self.vocabulary: set[str] = set()
         for entry, seqs in entries:
             for seq in seqs:
                 self._add(entry, seq)
-        self.nodes_built = _count(self.root)
-        self.root = self._freeze(self.root, {})
-        self.nodes = _count(self.root)
+        shared: dict[tuple, _Node] = {}
+        self.root = self._freeze(self.root, shared)
+        self.nodes = len(shared)
         # key -> whether some phrase starts with it (a literal first word or a stem prefix)
         self.starts = Memo(lambda key: key in self.root.lit or any(map(key.startswith, self.root.stems)))
         # (key, next key) -> (node, words taken) where a walk from key goes on when it can match
@@ -81,15 +83,26 @@ class Matcher:
     def _add(self, entry: Entry, seq: tuple[str, ...]) -> None:
         node = self.root
         for el in seq:
-            if el.startswith("_"):
-                node = node.gaps.setdefault(int(el[1:]), _Node())
-            elif el.startswith("*"):
-                node = node.stems.setdefault(el[1:], _Node())
+            if el[0] == "_":
+                kind, key = "gaps", int(el[1:])
+            elif el[0] == "*":
+                kind, key = "stems", el[1:]
             else:
                 self.vocabulary.add(el)
-                node = node.lit.setdefault(el, _Node())
+                kind, key = "lit", el
+            children = getattr(node, kind)
+            child = children.get(key)
+            if child is None:
+                if children is _EMPTY:
+                    children = {}
+                    setattr(node, kind, children)
+                child = children[key] = _Node()
+                self.nodes_built += 1
+            node = child
         old = node.ends.get(entry.layer)
         if old is None or _RANK[entry.level] > _RANK[old.level]:
+            if node.ends is _EMPTY:
+                node.ends = {}
             node.ends[entry.layer] = entry
 
     def _freeze(self, node: _Node, table: dict[tuple, _Node]) -> _Node:
@@ -184,18 +197,6 @@ class Matcher:
                     add[layer](new(Match, (entry, i, j, gap)))
         out["signal"] = most_serious_first(out["signal"])
         return out
-
-
-def _count(root: _Node) -> int:
-    """Distinct nodes reachable from root."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) not in seen:
-            seen.add(id(node))
-            stack += [*node.lit.values(), *node.stems.values(), *node.gaps.values()]
-    return len(seen)
 
 
 def _walk(node: _Node, keys: list[str], brk: list[bool], i: int, n: int,
