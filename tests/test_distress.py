@@ -197,6 +197,9 @@ BEHAVIOUR = [
     ("negation-trap", "je ne veux pas mourir, juste dormir", "concern"),
     ("denial-en", "I'm not suicidal, just exhausted", "concern"),
     ("sms-spelling", "jveux plu vivre", "urgent"),
+    # danger to patients is the sender's when they say it of themselves, not of someone else
+    ("patient-danger-reported", "the registrar told everyone she is a danger to patients", "concern"),
+    ("patient-danger-own", "I'm a danger to patients tonight", "urgent"),
     # a negated 'stop' says the phrase goes on
     ("cant-stop-en", "I can't stop thinking about killing myself", "urgent"),
     ("cant-stop-fr", "j'arrête pas de penser à me tuer depuis la RMM", "urgent"),

@@ -34,7 +34,7 @@ SPEAKER_BLIND = frozenset({"now", "finality", "height", "quantity", "care_act", 
 # Words inside a phrase that make it about the sender whoever the subject is.
 FIRST_PERSON = frozenset({"me", "moi", "myself", "my", "mon", "ma", "mes"})
 # Phrases about the sender's own risk: reported or past, they become a concern.
-OWN_RISK = frozenset({"suicidal_ideation", "self_harm", "means", "farewell", "means_term"})
+OWN_RISK = frozenset({"suicidal_ideation", "self_harm", "means", "farewell", "means_term", "patient_danger"})
 
 
 def masked_by_idiom(m: Match, idioms: Sequence[Match]) -> bool:
