@@ -7,6 +7,7 @@ from typing import NamedTuple, Sequence
 
 from . import combine, rules
 from .combine import Found
+from .learned import WEIGHTS_FILE, LearnedScorer
 from .lexicon import load_lexicon
 from .matcher import Match, Matcher
 from .normalize import Normalizer, Tokens, first_opener, inside_quotes
@@ -16,6 +17,8 @@ LEXICON_DIR = Path(__file__).with_name("lexicons")
 DEFAULT_LANG = "fr"
 # Categories produced by the rules from markers; the markers themselves are never output.
 MARKERS = frozenset({"life_affirm", "means_term", "acute_symptom", "farewell_hint", "idiom"})
+# What the rules decided is not the sender's risk now: the learned weights do not overrule them.
+SETTLED = frozenset({"denied_ideation", "third_party", "past_ideation"})
 
 
 class Signal(NamedTuple):
@@ -50,8 +53,13 @@ class Assessment:
 class Detector:
     """Lexicons loaded and compiled once; `assess` is pure and thread-safe."""
 
-    def __init__(self, lexicon_dir: Path | str = LEXICON_DIR) -> None:
+    def __init__(self, lexicon_dir: Path | str = LEXICON_DIR, learned: Path | str | None = "auto") -> None:
+        """`learned`: a weights file, None for lexicons only, or "auto": the shipped weights with the
+        shipped lexicons (they were fitted on what those lexicons produce), none with other ones."""
         lex = load_lexicon(lexicon_dir)
+        if learned == "auto":
+            learned = WEIGHTS_FILE if Path(lexicon_dir).resolve() == LEXICON_DIR.resolve() else None
+        self.learned = LearnedScorer(learned) if learned is not None else None
         self.words = lex.words
         self.lang_words = lex.lang_words
         self.langs = tuple(sorted(lex.lang_words))
@@ -76,18 +84,37 @@ class Detector:
         text = text or ""
         cols = self.normalizer.split(text)
         lang = language(locale) or self.guess_language(cols.keys)
-        if not self.matcher.could_match(cols.keys):
-            return Assessment("none", lang, ())        # most messages: no phrase can even start
-        found = self.interpret(text, cols, self.matcher.find_keys(cols.keys, cols.brk))
+        matches = None
+        found: list[Found] = []
+        if self.matcher.could_match(cols.keys):      # most messages: no phrase can even start
+            matches = self.matcher.find_keys(cols.keys, cols.brk)
+            found = self.interpret(text, cols, matches)
+        levels = [f.level for f in found]
+        level = "urgent" if "urgent" in levels else "concern" if "concern" in levels else "none"
+        if level != "urgent" and self.learned is not None and cols.keys:
+            raised = self.second_opinion(cols, matches, found)
+            if raised:
+                found += raised
+                level = "urgent"
         if not found:
             return Assessment("none", lang, ())
         starts, ends = cols.starts, cols.ends
         spans = sorted({(starts[f.i], ends[f.j - 1], f.category, f.level) for f in found})
         new = tuple.__new__
         signals = tuple([new(Signal, (cat, level, text[start:end], start, end)) for start, end, cat, level in spans])
-        levels = [f.level for f in found]
-        level = "urgent" if "urgent" in levels else "concern" if "concern" in levels else "none"
         return Assessment(level, lang, signals)
+
+    def second_opinion(self, tokens: Tokens, matches: dict[str, list[Match]] | None,
+                       found: list[Found]) -> list[Found]:
+        """The learned weights' reasons to call the message urgent, or [] (see learned.py)."""
+        if any(f.category in SETTLED for f in found):
+            return []
+        idioms = [(m.i, m.j) for m in matches["idiom"]] if matches else ()
+        assert self.learned is not None
+        if not self.learned.urgent(tokens.keys, idioms):
+            return []
+        reasons = self.learned.explain(tokens.keys, idioms) or [(0, len(tokens.keys), 0.0)]
+        return [Found("learned", "urgent", i, j) for i, j, _ in reasons]
 
     def interpret(self, text: str, tokens: Tokens, matches: dict[str, list[Match]]) -> list[Found]:
         """Apply idiom, reported-speech, past, negation and combination rules to the matches."""

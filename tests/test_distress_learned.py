@@ -1,0 +1,109 @@
+"""The learned second opinion: weights file, scoring, explanations, training, and how the detector uses it."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from helpline.distress import Detector, LexiconError
+from helpline.distress.cli import detect
+from helpline.distress.learned import IDIOM, WEIGHTS_FILE, Fit, LearnedScorer, cross_validate, features, train
+
+
+def weights(tmp_path, body: str, head: str = "@bias\t-3\n@threshold\t0.9\n"):
+    path = tmp_path / "weights.tsv"
+    path.write_text(head + body, encoding="utf-8")
+    return path
+
+
+def test_shipped_weights_load_and_are_used_with_the_shipped_lexicons():
+    scorer = LearnedScorer(WEIGHTS_FILE)
+    assert 0 < scorer.threshold < 1 and len(scorer.words) > 1000 and len(scorer.pairs) > 1000
+    assert Detector().learned is not None
+
+
+@pytest.mark.parametrize("body, line, reason", [
+    ("mot\n", 3, "expected 'feature<TAB>weight'"),
+    ("mot\tbeaucoup\n", 3, "not a number"),
+    ("mot\tnan\n", 3, "not finite"),
+    ("mot\t1\nmot\t2\n", 4, "duplicate feature"),
+    ("un deux trois\t1\n", 3, "a pair is two words"),
+    ("@autre\t1\n", 3, "bad feature"),
+])
+def test_bad_weight_lines_name_file_and_line(tmp_path, body, line, reason):
+    with pytest.raises(LexiconError) as err:
+        LearnedScorer(weights(tmp_path, body))
+    assert f"weights.tsv:{line}:" in str(err.value) and reason in str(err.value)
+
+
+def test_bias_and_threshold_are_required(tmp_path):
+    with pytest.raises(LexiconError, match="missing @bias or @threshold"):
+        LearnedScorer(weights(tmp_path, "mot\t1\n", head="@bias\t0\n"))
+    with pytest.raises(LexiconError, match="between 0 and 1"):
+        LearnedScorer(weights(tmp_path, "", head="@bias\t0\n@threshold\t1.5\n"))
+
+
+def test_features_are_words_and_neighbour_pairs_with_idioms_masked():
+    words, pairs = features(["mort", "de", "rire", "ce", "soir"], [(0, 3)])
+    assert words == [IDIOM, IDIOM, IDIOM, "ce", "soir"]
+    assert ("ce", "soir") in pairs and ("rire", "ce") not in pairs
+
+
+def test_score_threshold_and_explanation(tmp_path):
+    scorer = LearnedScorer(weights(tmp_path, "longue\t2\nconge\t1\nlongue conge\t3\nmerci\t-1\n"))
+    keys = ["un", "tres", "longue", "conge"]
+    assert scorer.urgent(keys) and scorer.score(keys) == pytest.approx(1 / (1 + 2.718281828 ** -3), rel=1e-3)
+    assert not scorer.urgent(["longue", "conge", "merci"][:1])
+    # the heaviest words and pairs, as token spans in message order
+    assert scorer.explain(keys) == [(2, 3, 2.0), (2, 4, 3.0), (3, 4, 1.0)]
+
+
+def test_detector_raises_a_message_the_lexicons_miss_and_says_why(tmp_path):
+    path = weights(tmp_path, "conge\t3\nrevient\t3\ncelui dont\t1\n")
+    detector = Detector(learned=path)
+    plain = Detector(learned=None)
+    text = "Je vais prendre un très long congé. Celui dont on revient pas."
+    assert plain.assess(text, "fr").level != "urgent"
+    a = detector.assess(text, "fr")
+    assert a.urgent and {s.category for s in a.signals} >= {"learned"}
+    assert {s.matched for s in a.signals if s.category == "learned"} == {"congé", "Celui dont", "revient"}
+    for s in a.signals:
+        assert text[s.start:s.end] == s.matched
+
+
+def test_idioms_and_settled_rules_are_not_overruled(tmp_path):
+    detector = Detector(learned=weights(tmp_path, "mort\t9\nrire\t9\nmourir\t9\n"))
+    # 'mort de rire' is an idiom the lexicons know: its words are masked before scoring
+    assert detector.assess("je suis mort de rire", "fr").level == "none"
+    # reported speech was settled by the rules as someone else's: the weights do not overrule it
+    reported = detector.assess("mon patient m'a dit qu'il voulait mourir", "fr")
+    assert reported.level == "concern" and "learned" not in {s.category for s in reported.signals}
+
+
+def test_training_is_deterministic_and_learns_the_words_that_separate():
+    examples = [(["je", "vais", "partir", "pour", "de", "bon"], [], True),
+                (["je", "vais", "partir", "en", "vacances"], [], False)] * 20
+    fit = Fit(epochs=10, threshold=0.5)
+    bias, first = train(examples, fit)
+    assert (bias, first) == train(examples, fit)
+    assert first["bon"] > 0 > first["vacances"] and "vais" not in first or abs(first["vais"]) < first["bon"]
+    figures = cross_validate([(*e, "urgent" if e[2] else "none") for e in examples], fit)
+    assert figures == {"urgent_recall": 1.0, "none_as_urgent": 0.0}
+
+
+def test_cli_train_writes_weights_that_load(tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    rows = [{"text": f"je veux partir pour de bon {n}", "lang": "fr", "label": "urgent"} for n in range(10)]
+    rows += [{"text": f"je pars en vacances {n}", "lang": "fr", "label": "none"} for n in range(10)]
+    cases.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    out = tmp_path / "w.tsv"
+    result = CliRunner().invoke(detect, ["--train", str(out), str(cases)])
+    assert result.exit_code == 0, result.output
+    assert "cases: 20 (10 urgent)" in result.output and "5-fold" in result.output
+    scorer = LearnedScorer(out)
+    assert scorer.words["bon"] > 0 and scorer.threshold == Fit().threshold
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x", "label": "maybe"}\n', encoding="utf-8")
+    result = CliRunner().invoke(detect, ["--train", str(out), str(bad)])
+    assert result.exit_code != 0 and "bad.jsonl:1" in result.output
