@@ -60,14 +60,14 @@ def test_score_threshold_and_explanation(tmp_path):
 
 
 def test_detector_raises_a_message_the_lexicons_miss_and_says_why(tmp_path):
-    path = weights(tmp_path, "conge\t3\nrevient\t3\ncelui dont\t1\n")
+    path = weights(tmp_path, "bateau\t3\nport\t3\nrentre jamais\t1\n")
     detector = Detector(learned=path)
     plain = Detector(learned=None)
-    text = "Je vais prendre un très long congé. Celui dont on revient pas."
+    text = "Demain je prends le grand bateau blanc, celui qui ne rentre jamais au port."
     assert plain.assess(text, "fr").level != "urgent"
     a = detector.assess(text, "fr")
     assert a.urgent and {s.category for s in a.signals} >= {"learned"}
-    assert {s.matched for s in a.signals if s.category == "learned"} == {"congé", "Celui dont", "revient"}
+    assert {s.matched for s in a.signals if s.category == "learned"} == {"bateau", "rentre jamais", "port"}
     for s in a.signals:
         assert text[s.start:s.end] == s.matched
 
