@@ -8,7 +8,8 @@ from typing import NamedTuple, Sequence
 from . import combine, rules
 from .combine import Found
 from .learned import WEIGHTS_FILE, LearnedScorer
-from .lexicon import load_lexicon
+from . import compiled
+from .lexicon import Lexicon, load_lexicon
 from .matcher import Match, Matcher
 from .normalize import Normalizer, Tokens, first_opener, inside_quotes
 from .typos import TypoFixer
@@ -56,7 +57,7 @@ class Detector:
     def __init__(self, lexicon_dir: Path | str = LEXICON_DIR, learned: Path | str | None = "auto") -> None:
         """`learned`: a weights file, None for lexicons only, or "auto": the shipped weights with the
         shipped lexicons (they were fitted on what those lexicons produce), none with other ones."""
-        lex = load_lexicon(lexicon_dir)
+        lex, self.matcher = compile_lexicons(Path(lexicon_dir))
         if learned == "auto":
             learned = WEIGHTS_FILE if Path(lexicon_dir).resolve() == LEXICON_DIR.resolve() else None
         self.learned = LearnedScorer(learned) if learned is not None else None
@@ -72,7 +73,6 @@ class Detector:
             self.cue_pairs[a, b] = self.cue_pairs[b, a] = category
             self.cue_partners.setdefault(a, set()).add(b)
             self.cue_partners.setdefault(b, set()).add(a)
-        self.matcher = Matcher(lex.entries)
         # words without which nothing can be someone else's words (see rules.reported)
         self.reporting = frozenset().union(*(lex.words.get(c, ()) for c in ("other", "reporter")))
         known = set().union(*lex.lang_words.values(), *lex.words.values()) if lex.lang_words else set()
@@ -209,6 +209,30 @@ class Detector:
             if count > score or (count == score and count and lang == DEFAULT_LANG):
                 best, score = lang, count
         return best
+
+
+def compile_lexicons(lexicon_dir: Path) -> tuple[Lexicon, Matcher]:
+    """The lexicons and their compiled matcher, from the cache when these exact files were compiled
+    before (compiled.py), else loaded, validated, compiled and cached."""
+    state = compiled.load(lexicon_dir)
+    if state is not None:
+        try:
+            lex = Lexicon(entries=[], sms={k: tuple(v) for k, v in state["sms"].items()}, emoji=state["emoji"],
+                          words={k: set(v) for k, v in state["words"].items()},
+                          lang_words={k: set(v) for k, v in state["lang_words"].items()},
+                          cue_pairs={frozenset(pair): category for *pair, category in state["cue_pairs"]})
+            return lex, Matcher.from_state(state["matcher"])
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass        # a cache from elsewhere: compile afresh
+    lex = load_lexicon(lexicon_dir)
+    matcher = Matcher(lex.entries)
+    compiled.save(lexicon_dir, {
+        "sms": {k: list(v) for k, v in lex.sms.items()}, "emoji": lex.emoji,
+        "words": {k: sorted(v) for k, v in lex.words.items()},
+        "lang_words": {k: sorted(v) for k, v in lex.lang_words.items()},
+        "cue_pairs": [[*sorted(pair), category] for pair, category in lex.cue_pairs.items()],
+        "matcher": matcher.to_state()})
+    return lex, matcher
 
 
 def language(locale: str | None) -> str | None:

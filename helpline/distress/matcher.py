@@ -59,6 +59,9 @@ class Matcher:
         shared: dict[tuple, _Node] = {}
         self.root = self._freeze(self.root, shared)
         self.nodes = len(shared)
+        self._memos()
+
+    def _memos(self) -> None:
         # key -> whether some phrase starts with it (a literal first word or a stem prefix)
         self.starts = Memo(lambda key: key in self.root.lit or any(map(key.startswith, self.root.stems)))
         # (key, next key) -> (node, words taken) where a walk from key goes on when it can match
@@ -83,21 +86,26 @@ class Matcher:
     def _add(self, entry: Entry, seq: tuple[str, ...]) -> None:
         node = self.root
         for el in seq:
-            if el[0] == "_":
-                kind, key = "gaps", int(el[1:])
-            elif el[0] == "*":
-                kind, key = "stems", el[1:]
+            first = el[0]
+            if first == "_" or first == "*":
+                kind, key = ("gaps", int(el[1:])) if first == "_" else ("stems", el[1:])
+                children = getattr(node, kind)
+                child = children.get(key)
+                if child is None:
+                    if children is _EMPTY:
+                        children = {}
+                        setattr(node, kind, children)
+                    child = children[key] = _Node()
+                    self.nodes_built += 1
             else:
-                self.vocabulary.add(el)
-                kind, key = "lit", el
-            children = getattr(node, kind)
-            child = children.get(key)
-            if child is None:
-                if children is _EMPTY:
-                    children = {}
-                    setattr(node, kind, children)
-                child = children[key] = _Node()
-                self.nodes_built += 1
+                children = node.lit
+                child = children.get(el)
+                if child is None:
+                    self.vocabulary.add(el)
+                    if children is _EMPTY:
+                        children = node.lit = {}
+                    child = children[el] = _Node()
+                    self.nodes_built += 1
             node = child
         old = node.ends.get(entry.layer)
         if old is None or _RANK[entry.level] > _RANK[old.level]:
@@ -113,29 +121,68 @@ class Matcher:
         the node count and keeps the walked nodes close in memory.  Matching only reads nodes, so
         sharing them changes nothing it finds.
         """
-        for children in (node.lit, node.stems, node.gaps):
-            for key, child in children.items():
-                children[key] = self._freeze(child, table)
-        signature = (tuple(sorted((k, id(c)) for k, c in node.lit.items())),
-                     tuple(sorted((k, id(c)) for k, c in node.stems.items())),
-                     tuple((k, id(c)) for k, c in node.gaps.items()),      # gap order breaks ties
-                     tuple(sorted((layer, id(e)) for layer, e in node.ends.items())))
+        freeze = self._freeze
+        lit, stems, gaps, ends = node.lit, node.stems, node.gaps, node.ends
+        for key, child in lit.items():
+            lit[key] = freeze(child, table)
+        if stems or gaps:
+            for children in (stems, gaps):
+                for key, child in children.items():
+                    children[key] = freeze(child, table)
+        # children by identity: equal subtrees are already one object (bottom-up)
+        signature = (_items(lit), _items(stems), tuple((k, id(c)) for k, c in gaps.items()),  # gap order breaks ties
+                     _items(ends))
         shared = table.get(signature)
         if shared is not None:
             return shared
-        node.stem_lens = tuple(sorted({len(s) for s in node.stems}, reverse=True))
-        node.stem3 = frozenset(s[:3] for s in node.stems) if node.stems else _NO_STEMS
-        node.simple = not node.stems and not node.gaps
-        node.end_items = tuple(node.ends.items())
-        node.plain = node.simple and not node.ends
-        node.leaf = node.simple and not node.lit and bool(node.ends)
-        # one shared empty mapping for what a node does not have (nothing writes after freezing)
-        node.lit = node.lit or _EMPTY
-        node.stems = node.stems or _EMPTY
-        node.gaps = node.gaps or _EMPTY
-        node.ends = node.ends or _EMPTY
+        _finish(node)
         table[signature] = node
         return node
+
+    def to_state(self) -> dict:
+        """The compiled trie as plain data (compiled.py caches it as JSON)."""
+        index: dict[int, int] = {}
+        nodes: list[list] = []
+        entries: dict[int, int] = {}
+        entry_list: list[list[str]] = []
+
+        def number(node: _Node) -> int:
+            if id(node) in index:
+                return index[id(node)]
+            record = [{k: number(c) for k, c in node.lit.items()}, {k: number(c) for k, c in node.stems.items()},
+                      [[k, number(c)] for k, c in node.gaps.items()], {}]
+            for layer, entry in node.ends.items():
+                if id(entry) not in entries:
+                    entries[id(entry)] = len(entry_list)
+                    entry_list.append([entry.pattern, entry.category, entry.level, entry.layer, entry.lang,
+                                       entry.source])
+                record[3][layer] = entries[id(entry)]
+            index[id(node)] = len(nodes)
+            nodes.append(record)
+            return index[id(node)]
+        root = number(self.root)
+        return {"nodes": nodes, "root": root, "entries": entry_list, "vocabulary": sorted(self.vocabulary),
+                "nodes_built": self.nodes_built}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "Matcher":
+        """A matcher from `to_state` data: the same nodes, shared the same way."""
+        entries = [Entry(*fields) for fields in state["entries"]]
+        nodes: list[_Node] = []
+        for lit, stems, gaps, ends in state["nodes"]:         # children are numbered before parents
+            node = _Node()
+            node.lit = {k: nodes[i] for k, i in lit.items()}
+            node.stems = {k: nodes[i] for k, i in stems.items()}
+            node.gaps = {k: nodes[i] for k, i in gaps}
+            node.ends = {layer: entries[i] for layer, i in ends.items()}
+            _finish(node)
+            nodes.append(node)
+        matcher = cls.__new__(cls)
+        matcher.root = nodes[state["root"]]
+        matcher.vocabulary = set(state["vocabulary"])
+        matcher.nodes_built, matcher.nodes = state["nodes_built"], len(nodes)
+        matcher._memos()
+        return matcher
 
     def find(self, tokens) -> dict[str, list[Match]]:
         """Matches per layer ('signal', 'idiom', 'context', 'cue'), ordered by start."""
@@ -197,6 +244,31 @@ class Matcher:
                     add[layer](new(Match, (entry, i, j, gap)))
         out["signal"] = most_serious_first(out["signal"])
         return out
+
+
+def _finish(node: _Node) -> None:
+    """Work out what the walk reads from a node's children (once they are final)."""
+    node.stem_lens = tuple(sorted({len(s) for s in node.stems}, reverse=True))
+    node.stem3 = frozenset(s[:3] for s in node.stems) if node.stems else _NO_STEMS
+    node.simple = not node.stems and not node.gaps
+    node.end_items = tuple(node.ends.items())
+    node.plain = node.simple and not node.ends
+    node.leaf = node.simple and not node.lit and bool(node.ends)
+    # one shared empty mapping for what a node does not have (nothing writes after freezing)
+    node.lit = node.lit or _EMPTY
+    node.stems = node.stems or _EMPTY
+    node.gaps = node.gaps or _EMPTY
+    node.ends = node.ends or _EMPTY
+
+
+def _items(children: dict) -> tuple:
+    """A mapping as a hashable value, its values by identity, in key order."""
+    if not children:
+        return ()
+    if len(children) == 1:
+        ((key, value),) = children.items()
+        return ((key, id(value)),)
+    return tuple(sorted((key, id(value)) for key, value in children.items()))
 
 
 def _walk(node: _Node, keys: list[str], brk: list[bool], i: int, n: int,
