@@ -59,8 +59,8 @@ CASES = {
 REQUESTS_PER_CASE = 60_000
 
 
-def gunicorn(app_spec: str, port: int, env: dict, threads: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+def gunicorn(app_spec: str, port: int, env: dict, threads: int, workers: int) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
            "--threads", str(threads), "--log-level", "warning", app_spec]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 20
@@ -162,10 +162,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (1: sync workers)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     args = parser.parse_args()
     generator = "wrk" if shutil.which("wrk") else "python threads (install wrk for a lighter load generator)"
     print(f"load generator: {generator}; {args.connections} connections, {args.seconds}s per case, "
-          f"gunicorn 2 workers x {args.threads} thread(s), {os.cpu_count()} cores")
+          f"gunicorn {args.workers} workers x {args.threads} thread(s), {os.cpu_count()} cores")
     with RedisProcess(persistent=False) as redis_server, tempfile.TemporaryDirectory() as data:
         env = {**os.environ, "REDIS_URL": redis_server.url, "TWILIO_AUTH_TOKEN": TOKEN, "HELPLINE_PUBLIC_URL": PUBLIC,
                "HELPLINE_DATA_DIR": data, "HELPLINE_CONFIG": str(ROOT / "tests/data/institution.toml"),
@@ -173,7 +174,7 @@ def main() -> None:
         results = {}
         for label, spec in (("helpline", "helpline:create_app()"), ("bare", "bench.bare_app:app")):
             port = free_port()
-            proc = gunicorn(spec, port, env, args.threads)
+            proc = gunicorn(spec, port, env, args.threads, args.workers)
             try:
                 for case, (path, make_params) in CASES.items():
                     target = path if label == "helpline" else path.split("?")[0].replace("/voice/menu", "/voice")
