@@ -200,6 +200,11 @@ BEHAVIOUR = [
     # danger to patients is the sender's when they say it of themselves, not of someone else
     ("patient-danger-reported", "the registrar told everyone she is a danger to patients", "concern"),
     ("patient-danger-own", "I'm a danger to patients tonight", "urgent"),
+    # slips in short words the typo fixer leaves alone; self-harm said as a habit, not as an idiom
+    ("short-word-slip", "i wnat to die tonight", "urgent"),
+    ("self-harm-habit", "I keep punching myself in the face when I think about the fall", "urgent"),
+    ("kick-myself-idiom", "I could kick myself for forgetting the obs", "none"),
+    ("hit-my-head-accident", "I keep hitting my head on that cupboard door", "none"),
     # a negated 'stop' says the phrase goes on
     ("cant-stop-en", "I can't stop thinking about killing myself", "urgent"),
     ("cant-stop-fr", "j'arrête pas de penser à me tuer depuis la RMM", "urgent"),
