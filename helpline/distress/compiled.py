@@ -9,6 +9,7 @@ not used: the lexicons are then compiled in memory as before, with the same resu
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -54,6 +55,7 @@ def save(lexicon_dir: Path, state: dict) -> None:
     where = directory()
     if where is None:
         return
+    tmp = None
     try:
         where.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = where / f"detector-{fingerprint(lexicon_dir)}.json"
@@ -62,7 +64,6 @@ def save(lexicon_dir: Path, state: dict) -> None:
             json.dump({**state, "version": VERSION}, f, ensure_ascii=False, separators=(",", ":"))
         os.replace(tmp, path)
     except OSError:
-        try:
-            os.unlink(tmp)      # type: ignore[possibly-undefined]
-        except (OSError, NameError):
-            pass
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
