@@ -66,6 +66,9 @@ class Detector:
         self.langs = tuple(sorted(lex.lang_words))
         self.lang_of = {w: lang for lang, words in lex.lang_words.items() for w in words
                         if sum(w in other for other in lex.lang_words.values()) == 1}
+        # per language, the words that tell it and no other (counted with one C-level pass each)
+        self.telling = tuple((lang, frozenset(w for w, of in self.lang_of.items() if of == lang))
+                             for lang in self.langs)
         self.cue_pairs: dict[tuple[str, str], str] = {}     # (family, family) in both orders -> category
         self.cue_partners: dict[str, set[str]] = {}
         for pair, category in lex.cue_pairs.items():
@@ -202,10 +205,9 @@ class Detector:
 
     def guess_language(self, keys: Sequence[str]) -> str:
         """The language whose function words (token keys) are most frequent; French when nothing tells."""
-        langs = list(map(self.lang_of.get, keys))
         best, score = DEFAULT_LANG, 0
-        for lang in self.langs:
-            count = langs.count(lang)
+        for lang, words in self.telling:
+            count = sum(map(words.__contains__, keys))
             if count > score or (count == score and count and lang == DEFAULT_LANG):
                 best, score = lang, count
         return best

@@ -30,7 +30,8 @@ _NO_STEMS: frozenset[str] = frozenset()
 
 
 class _Node:
-    __slots__ = ("lit", "stems", "stem_lens", "stem3", "gaps", "ends", "simple", "end_items", "plain", "leaf")
+    __slots__ = ("lit", "stems", "stem_lens", "stem3", "gaps", "ends", "simple", "end_items", "plain", "leaf",
+                 "gap_only")
 
     def __init__(self) -> None:
         # the shared empty mapping until something is added (most nodes have only one kind of child)
@@ -44,6 +45,9 @@ class _Node:
         self.simple = True      # no stems and no gaps: the walk can loop instead of recursing
         self.plain = True       # simple and no end: only goes on with one of its literal words
         self.leaf = False       # only ends: nothing goes on from here
+        # (window, words) when the node has no end, no stem and one gap whose child is plain: the walk
+        # goes on only with one of `lit` next, or one of `words` within the next `window` words
+        self.gap_only: tuple[int, frozenset[str]] | None = None
 
 
 class Matcher:
@@ -204,7 +208,6 @@ class Matcher:
                     out[layer].append(new(Match, (entry, i, j, gap)))
         else:
             heads = list(map(self.pairs.__getitem__, zip(keys, keys[1:] + [None])))
-            add = {layer: found.append for layer, found in out.items()}
             for i in compress(range(n), heads):
                 # the literal chain is walked inline; along it the end only grows, so a deeper end
                 # replaces a shallower one of the same layer
@@ -212,8 +215,12 @@ class Matcher:
                 j += i
                 if node.leaf:
                     for layer, entry in node.end_items:
-                        add[layer](new(Match, (entry, i, j, ())))      # Match(...) without __new__
+                        out[layer].append(new(Match, (entry, i, j, ())))      # Match(...) without __new__
                     continue
+                gap_only = node.gap_only
+                if gap_only is not None and (j >= n or keys[j] not in node.lit) and \
+                        gap_only[1].isdisjoint(keys[j:j + gap_only[0]]):
+                    continue        # 'me' + a word that neither follows it nor comes within its gap
                 hits = []
                 walked = None
                 while True:
@@ -232,7 +239,7 @@ class Matcher:
                 if walked is None and len(hits) == 1:
                     j, items = hits[0]
                     for layer, entry in items:
-                        add[layer](new(Match, (entry, i, j, ())))
+                        out[layer].append(new(Match, (entry, i, j, ())))
                     continue
                 best = {}
                 for j, items in hits:
@@ -241,7 +248,7 @@ class Matcher:
                 if walked:
                     best.update(walked)
                 for layer, (j, entry, gap) in best.items():
-                    add[layer](new(Match, (entry, i, j, gap)))
+                    out[layer].append(new(Match, (entry, i, j, gap)))
         out["signal"] = most_serious_first(out["signal"])
         return out
 
@@ -254,6 +261,11 @@ def _finish(node: _Node) -> None:
     node.end_items = tuple(node.ends.items())
     node.plain = node.simple and not node.ends
     node.leaf = node.simple and not node.lit and bool(node.ends)
+    node.gap_only = None
+    if not node.ends and not node.stems and len(node.gaps) == 1:
+        ((most, child),) = node.gaps.items()
+        if child.plain:
+            node.gap_only = (most + 1, frozenset(child.lit))
     # one shared empty mapping for what a node does not have (nothing writes after freezing)
     node.lit = node.lit or _EMPTY
     node.stems = node.stems or _EMPTY

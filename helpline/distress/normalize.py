@@ -92,12 +92,33 @@ class Token(NamedTuple):
 
 
 class Tokens(Sequence[Token]):
-    """The tokens of one text as columns (what the matcher and the rules read); indexing gives a Token."""
+    """The tokens of one text as columns (what the matcher and the rules read); indexing gives a Token.
 
-    __slots__ = ("keys", "brk", "starts", "ends")
+    The offsets (`starts`, `ends`) are worked out on first use from the split text's pieces: most
+    messages never need them (only signals and quotation checks do).
+    """
 
-    def __init__(self, keys: list[str], brk: list[bool], starts: list[int], ends: list[int]) -> None:
-        self.keys, self.brk, self.starts, self.ends = keys, brk, starts, ends
+    __slots__ = ("keys", "brk", "_starts", "_ends", "_parts")
+
+    def __init__(self, keys: list[str], brk: list[bool], starts: list[int] | None = None,
+                 ends: list[int] | None = None, parts: list[str] | None = None) -> None:
+        self.keys, self.brk, self._starts, self._ends, self._parts = keys, brk, starts, ends, parts
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._offsets()
+        return self._starts
+
+    @property
+    def ends(self) -> list[int]:
+        if self._ends is None:
+            self._offsets()
+        return self._ends
+
+    def _offsets(self) -> None:
+        cum = list(accumulate(map(len, self._parts), initial=0))      # gap, word, gap, ..., word, gap
+        self._starts, self._ends = cum[1::2], cum[2::2]
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -190,11 +211,10 @@ class Normalizer:
         words = parts[1::2]
         keys = list(map(self._raw.__getitem__, words))
         brk = list(map(self._breaks.__getitem__, parts[0:-1:2]))
+        if self._multi.isdisjoint(words):
+            return Tokens(keys, brk, parts=parts)
         cum = list(accumulate(map(len, parts), initial=0))
-        starts, ends = cum[1::2], cum[2::2]
-        if not self._multi.isdisjoint(words):
-            keys, brk, starts, ends = _flatten(keys, brk, starts, ends)
-        return Tokens(keys, brk, starts, ends)
+        return Tokens(*_flatten(keys, brk, cum[1::2], cum[2::2]))
 
     def tokens(self, text: str) -> Tokens:
         """Tokens of `text`, with offsets in `text` itself."""
