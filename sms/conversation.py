@@ -11,6 +11,7 @@ The raw number is never written here: only inside a callback the person agreed t
 """
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -123,10 +124,16 @@ class Conversation:
         One script, one round trip: this runs for every text.
         """
         keys = [ReplyCache.key(sid) if sid else "", self._key(RATE_KEY), self._key(LANG_KEY), optout_key]
-        script = self.client.register_script(_SNAPSHOT)  # EVALSHA; loaded on first use
-        first, count, locale, opted_out = script(
+        first, count, locale, opted_out = _snapshot_script(self.client)(
             keys=keys, args=[SEEN_TTL, self.settings.rate_window, IN_PROGRESS, 1 if sid else 0])
         return Snapshot(first=bool(first), count=int(count), locale=locale or None, opted_out=bool(opted_out))
+
+
+@functools.lru_cache(maxsize=8)
+def _snapshot_script(client: redis.Redis):
+    """The snapshot script bound to a client (EVALSHA; loaded into Redis on first use), made once per
+    client rather than per message (making one hashes the script)."""
+    return client.register_script(_SNAPSHOT)
 
 
 class ReplyCache:
