@@ -4,7 +4,10 @@ Both apps run under the same gunicorn settings on loopback, one after the other,
 generator (wrk when installed, else a Python generator) at the same concurrency. Our endpoints do
 everything they do in production: signature check, Redis, the detector for SMS, TwiML building.
 
-    python bench/bench_webhooks.py [--seconds 10] [--connections 16]
+    python bench/bench_webhooks.py [--seconds 10] [--rounds 3] [--connections 16]
+
+Each case is run `rounds` times against each server, the two taking turns; the ratio printed is
+the median of the per-round ratios, followed by each round's.
 """
 from __future__ import annotations
 
@@ -143,10 +146,12 @@ def python_run(url: str, path: str, signed: list[tuple[str, str]], seconds: int,
             "p50": q[49] * 1000, "p99": q[98] * 1000}
 
 
-def measure(base: str, path: str, make_params, seconds: int, connections: int) -> dict:
+def measure(base: str, path: str, make_params, seconds: int, connections: int, offset: int = 0) -> dict:
+    """One run of `seconds` against one server; `offset` gives the run its own MessageSids, CallSids
+    and senders (a repeated MessageSid is answered from the reply cache, which costs less)."""
     validator = RequestValidator(TOKEN)
     signed = []
-    for i in range(REQUESTS_PER_CASE):
+    for i in range(offset, offset + REQUESTS_PER_CASE):
         params = make_params(i)
         signed.append((urllib.parse.urlencode(params), validator.compute_signature(PUBLIC + path, params)))
     body, signature = signed[-1]
@@ -159,37 +164,50 @@ def measure(base: str, path: str, make_params, seconds: int, connections: int) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=10, help="length of one run")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="runs per case and server, the two servers taking turns (the ratio is the median)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (1: sync workers)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     args = parser.parse_args()
     generator = "wrk" if shutil.which("wrk") else "python threads (install wrk for a lighter load generator)"
-    print(f"load generator: {generator}; {args.connections} connections, {args.seconds}s per case, "
-          f"gunicorn {args.workers} workers x {args.threads} thread(s), {os.cpu_count()} cores")
+    print(f"load generator: {generator}; {args.connections} connections, {args.rounds} rounds of {args.seconds}s "
+          f"per case and server, gunicorn {args.workers} workers x {args.threads} thread(s), {os.cpu_count()} cores")
     with RedisProcess(persistent=False) as redis_server, tempfile.TemporaryDirectory() as data:
         env = {**os.environ, "REDIS_URL": redis_server.url, "TWILIO_AUTH_TOKEN": TOKEN, "HELPLINE_PUBLIC_URL": PUBLIC,
                "HELPLINE_DATA_DIR": data, "HELPLINE_CONFIG": str(ROOT / "tests/data/institution.toml"),
                "HELPLINE_LOG_LEVEL": "INFO", "HELPLINE_SECRET_KEY": "bench"}
-        results = {}
-        for label, spec in (("helpline", "helpline:create_app()"), ("bare", "bench.bare_app:app")):
-            port = free_port()
-            proc = gunicorn(spec, port, env, args.threads, args.workers)
-            try:
-                for case, (path, make_params) in CASES.items():
-                    target = path if label == "helpline" else path.split("?")[0].replace("/voice/menu", "/voice")
-                    results[(label, case)] = measure(f"http://127.0.0.1:{port}", target, make_params,
-                                                     args.seconds, args.connections)
-            finally:
+        # Both servers stay up and take turns, run after run: a machine whose speed drifts over the
+        # minutes (other processes, CPU frequency) then weighs on both sides of each ratio alike.
+        servers = {}
+        try:
+            for label, spec in (("helpline", "helpline:create_app()"), ("bare", "bench.bare_app:app")):
+                port = free_port()
+                servers[label] = (gunicorn(spec, port, env, args.threads, args.workers), f"http://127.0.0.1:{port}")
+            runs: dict[tuple[str, str], list[dict]] = {}
+            for case, (path, make_params) in CASES.items():
+                for r in range(args.rounds):
+                    order = ("helpline", "bare") if r % 2 == 0 else ("bare", "helpline")
+                    for label in order:
+                        target = path if label == "helpline" else path.split("?")[0].replace("/voice/menu", "/voice")
+                        runs.setdefault((label, case), []).append(measure(
+                            servers[label][1], target, make_params, args.seconds, args.connections,
+                            offset=r * REQUESTS_PER_CASE))
+        finally:
+            for proc, _ in servers.values():
                 proc.terminate()
                 proc.wait(10)
-    print(f"{'case':38} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ratio':>6}")
+    print(f"{'case':38} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ratio':>6}  ratio per round")
     for case in CASES:
-        ours, bare = results[("helpline", case)], results[("bare", case)]
-        for label, r in (("helpline " + case, ours), ("bare     " + case.split()[0], bare)):
-            ratio = f"{ours['rps'] / bare['rps']:.2f}" if r is ours else ""
-            print(f"{label:38.38} {r['rps']:8.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['errors']:7d} {ratio:>6}")
-
+        ours, bare = runs[("helpline", case)], runs[("bare", case)]
+        ratios = [o["rps"] / b["rps"] for o, b in zip(ours, bare)]
+        for label, rs in (("helpline " + case, ours), ("bare     " + case.split()[0], bare)):
+            mid = sorted(rs, key=lambda r: r["rps"])[len(rs) // 2]       # the median run
+            ratio = f"{statistics.median(ratios):.2f}" if rs is ours else ""
+            each = "  " + " ".join(f"{x:.2f}" for x in ratios) if rs is ours else ""
+            print(f"{label:38.38} {mid['rps']:8.0f} {mid['p50']:8.2f} {mid['p99']:8.2f} "
+                  f"{sum(r['errors'] for r in rs):7d} {ratio:>6}{each}")
 
 if __name__ == "__main__":
     main()
