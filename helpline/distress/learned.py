@@ -99,12 +99,14 @@ class LearnedScorer:
         self.cut = _logit(self.threshold)      # compared with the sum of weights: no exp per message
 
     def logit(self, keys: Sequence[str], idioms: Sequence[tuple[int, int]] = ()) -> float:
+        """Bias plus the weight of each word and pair present: counted once however often it comes,
+        as in training (a long message is not more urgent for saying "and" five times)."""
         if idioms:
             words, pairs = features(keys, idioms)
         else:
             words, pairs = keys, zip(keys, keys[1:])     # most messages: no copy
-        return self.bias + sum(filter(None, map(self.words.get, words))) + \
-            sum(filter(None, map(self.pairs.get, pairs)))
+        return self.bias + sum(filter(None, map(self.words.get, set(words)))) + \
+            sum(filter(None, map(self.pairs.get, set(pairs))))
 
     def score(self, keys: Sequence[str], idioms: Sequence[tuple[int, int]] = ()) -> float:
         """Probability-like score in [0, 1] that the message is urgent."""

@@ -5,7 +5,7 @@ The word classes (negators, pronouns, clause words) come from the words_<lang>.t
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 from .matcher import Match
 from .normalize import Tokens
@@ -53,20 +53,21 @@ def negated(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
     """
     keys, brk = tokens.keys, tokens.brk
     neg = words["negator"]
-    if any(_is_negator(keys, k, neg) for k in m.gap):
+    keep = words.get("keep", ())
+    # "can't stop thinking about", "j'arrête pas de", "je peux pas m'empêcher de": a negated stop
+    # says the phrase goes on, in a gap of the phrase ('waiting _6 can't stop thinking _6 the train')
+    # as before it
+    if any(_is_negator(keys, k, neg) and not _kept(keys, k, keep, m.j) for k in m.gap):
         return True
     if _is_negator(keys, m.i, neg) or keys[m.i] in words["clause"]:
         # the phrase carries its own negation ('plus de vivre', 'no way out'), or opens its own
         # clause ('plus tranquille si je disparaissais': the 'plus' is not about the 'si' clause)
         return False
     k = m.i
-    keep = words.get("keep", ())
     while k > 0 and m.i - k < NEGATION_SCOPE and not brk[k]:
         k -= 1
         if _is_negator(keys, k, neg):
-            # "can't stop thinking about", "j'arrête pas de", "je peux pas m'empêcher de": a negated
-            # stop says the phrase goes on
-            return not any(keys[x] in keep for x in (k - 1, k + 1, k + 2) if 0 <= x < m.i)
+            return not _kept(keys, k, keep, m.i)
         key = keys[k]
         if key in words["clause"] or key in words["self"] or key in words["other"]:
             return False
@@ -81,6 +82,11 @@ def denied_object(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bo
     if before and before[-1] in neg and before[-1] != "plus" and before[-1] not in words["clause"]:
         return True
     return len(before) == 2 and before[0] in neg and before[0] != "plus" and before[1] in ("de", "d", "any")
+
+
+def _kept(keys: Sequence[str], k: int, keep: Collection[str], end: int) -> bool:
+    """A 'keep' verb next to the negator at k (before `end`): the negation says it does not stop."""
+    return any(keys[x] in keep for x in (k - 1, k + 1, k + 2) if 0 <= x < end)
 
 
 def _is_negator(keys: Sequence[str], k: int, neg: set[str]) -> bool:
