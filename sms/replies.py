@@ -7,8 +7,10 @@ from the institution file goes through `gsm_friendly` and is clipped, for the sa
 """
 from __future__ import annotations
 
+import functools
+
 from helpline.config import Institution, Resource
-from helpline.i18n import N_, translate
+from helpline.i18n import N_, Catalogs, get_catalogs, translate
 from helpline.lines import CNOM, KEY_MESSAGE, SPS
 from helpline.numbers import french_display
 
@@ -77,9 +79,15 @@ def institution_name(institution: Institution) -> str:
 
 
 def common(locale: str, institution: Institution) -> dict:
-    """The values most templates use."""
-    return {"sps": SPS.display, "cnom": CNOM.display, "institution": institution_name(institution),
-            "key_message": translate(locale, KEY_MESSAGE)}
+    """The values most templates use (a fresh dict each time: callers add to it)."""
+    return dict(_common(get_catalogs(), locale, institution))
+
+
+@functools.lru_cache(maxsize=64)
+def _common(catalogs: Catalogs, locale: str, institution: Institution) -> tuple:
+    """Worked out once per app's catalogs, locale and institution: the same for every message."""
+    return tuple({"sps": SPS.display, "cnom": CNOM.display, "institution": institution_name(institution),
+            "key_message": catalogs.gettext(locale, KEY_MESSAGE)}.items())
 
 
 def text(locale: str, institution: Institution, message: str, **params) -> str:
