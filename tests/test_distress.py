@@ -146,7 +146,10 @@ def tokens_of(detector, text):
     ("je dors plus et je veux mourir", 5, 7, (), False),
     ("de plus en plus envie de mourir", 4, 7, (), False),
     ("je veux mourir", 1, 3, (), False),
-], ids=["gap-pas", "plus-before", "n-t-before", "clause-stops", "de-plus-en-plus", "plain"])
+    ("parked near the crossing can't stop thinking about it waiting for the train", 0, 14, (4, 5, 6, 7, 8, 9), False),
+    ("parked near the crossing can't face thinking about it waiting for the train", 0, 14, (4, 5, 6, 7, 8, 9), True),
+], ids=["gap-pas", "plus-before", "n-t-before", "clause-stops", "de-plus-en-plus", "plain", "gap-negated-stop",
+        "gap-negator"])
 def test_negated(detector, text, start, end, gap, expected):
     toks = tokens_of(detector, text)
     assert negated(toks, Match(entry(), start, end, gap), detector.words) is expected

@@ -16,6 +16,7 @@ pair written "word word"), validated at load like the lexicons, and reproducible
 """
 from __future__ import annotations
 
+import heapq
 import math
 import random
 from dataclasses import dataclass
@@ -119,9 +120,10 @@ class LearnedScorer:
                 count: int = EXPLAIN) -> list[tuple[int, int, float]]:
         """The token spans [i, j) of the words and pairs that pushed most towards urgent."""
         words, pairs = features(keys, idioms)
-        spans = [(self.words.get(w, 0.0), k, k + 1) for k, w in enumerate(words)]
-        spans += [(self.pairs.get(p, 0.0), k, k + 2) for k, p in enumerate(pairs)]
-        top = sorted((s for s in spans if s[0] > 0), reverse=True)[:count]
+        get_word, get_pair = self.words.get, self.pairs.get
+        spans = [(w, k, k + 1) for k, w in enumerate(map(get_word, words)) if w is not None and w > 0]
+        spans += [(w, k, k + 2) for k, w in enumerate(map(get_pair, pairs)) if w is not None and w > 0]
+        top = heapq.nlargest(count, spans)
         return [(i, j, weight) for weight, i, j in sorted(top, key=lambda s: (s[1], s[2]))]
 
 
