@@ -105,8 +105,10 @@ def test_expand(pattern, expected):
     assert set(expand(pattern, MACROS)) == expected
 
 
-@pytest.mark.parametrize("pattern", ["_2 mourir", "mourir _2", "@unknown", "a||b", "su*", "   "],
-                         ids=["gap-first", "gap-last", "unknown-macro", "empty-alternative", "short-stem", "blank"])
+@pytest.mark.parametrize("pattern", ["_2 mourir", "mourir _2", "@unknown", "a||b", "su*", "   ", "unaliv* myself",
+                                     "je? suicid*"],
+                         ids=["gap-first", "gap-last", "unknown-macro", "empty-alternative", "short-stem", "blank",
+                              "stem-first", "stem-first-after-optional"])
 def test_expand_rejects(pattern):
     with pytest.raises(PatternError):
         expand(pattern, MACROS)

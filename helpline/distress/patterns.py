@@ -6,7 +6,7 @@ phrases ("me tuer / me suicider").  Per word slot:
 
     a|b|c     one of several single words
     word?     the slot may be absent (also "a|b?")
-    stem*     any word starting with "stem" (at least 3 letters)
+    stem*     any word starting with "stem" (at least 3 letters), never the first word of a phrase
     @name     one of the phrases of macro `name` (macros.tsv)
     _N        a gap of 0..N arbitrary words (N from 1 to 6), never first or last
 
@@ -99,6 +99,10 @@ def expand(pattern: str, macros: Mapping[str, list[tuple[str, ...]]]) -> list[tu
     out = [s for s in seqs if s and not s[0].startswith("_") and not s[-1].startswith("_")]
     if not out:
         raise PatternError("pattern matches nothing")
+    if any(s[0].startswith("*") for s in out):
+        # the matcher starts phrases from their first word looked up as a whole word; a stem there
+        # would make it try every word of every message from the top of the trie
+        raise PatternError("a stem cannot start a phrase: write its words (unalive|unaliving)")
     return sorted(out)
 
 
