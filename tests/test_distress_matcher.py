@@ -72,6 +72,9 @@ def _entry(level: str = "urgent", layer: str = "signal") -> Entry:
 @example([(_entry(), [["a", "_2", "b", "c"]])], [("a", False), ("z", False), ("z", False), ("b", False), ("c", False)])
 # a gap never skips the first word of a new sentence
 @example([(_entry(), [["a", "_2", "b"]])], [("a", False), ("z", True), ("b", False)])
+# adjacent gaps ('_2 _3', as '_6 _4' in the lexicons) are one window of 5, stopped by a new sentence
+@example([(_entry(), [["a", "_2", "_3", "b"]])], [("a", False)] + [("z", False)] * 5 + [("b", False)])
+@example([(_entry(), [["a", "_2", "_3", "b"]])], [("a", False), ("z", False), ("z", True), ("b", False)])
 # a first word that only goes on with its next word, then a longer phrase of another layer
 @example([(_entry(), [["a", "b"]]), (_entry("none", "cue"), [["a", "b", "c"]])],
          [("a", False), ("b", False), ("c", False)])

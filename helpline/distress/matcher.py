@@ -89,7 +89,7 @@ class Matcher:
 
     def _add(self, entry: Entry, seq: tuple[str, ...]) -> None:
         node = self.root
-        for el in seq:
+        for el in _merge_gaps(seq):
             first = el[0]
             if first == "_" or first == "*":
                 kind, key = ("gaps", int(el[1:])) if first == "_" else ("stems", el[1:])
@@ -251,6 +251,20 @@ class Matcher:
                     out[layer].append(new(Match, (entry, i, j, gap)))
         out["signal"] = most_serious_first(out["signal"])
         return out
+
+
+def _merge_gaps(seq: tuple[str, ...]) -> tuple[str, ...]:
+    """Adjacent gaps as one: '_6 _4' skips 0 to 10 words either way, and one window of 10 is walked
+    in one pass where two nested windows cost a walk per split of the skipped words."""
+    if "_" not in "".join(el[0] for el in seq):
+        return seq
+    out: list[str] = []
+    for el in seq:
+        if el[0] == "_" and out and out[-1][0] == "_":
+            out[-1] = f"_{int(out[-1][1:]) + int(el[1:])}"
+        else:
+            out.append(el)
+    return tuple(out)
 
 
 def _finish(node: _Node) -> None:
