@@ -150,8 +150,10 @@ def tokens_of(detector, text):
     ("je veux mourir", 1, 3, (), False),
     ("parked near the crossing can't stop thinking about it waiting for the train", 0, 14, (4, 5, 6, 7, 8, 9), False),
     ("parked near the crossing can't face thinking about it waiting for the train", 0, 14, (4, 5, 6, 7, 8, 9), True),
+    ("i no fit cope again i wan die", 5, 8, (), False),
+    ("je sais pas je veux mourir", 3, 6, (), False),
 ], ids=["gap-pas", "plus-before", "n-t-before", "clause-stops", "de-plus-en-plus", "plain", "gap-negated-stop",
-        "gap-negator"])
+        "gap-negator", "own-subject-pidgin", "own-subject"])
 def test_negated(detector, text, start, end, gap, expected):
     toks = tokens_of(detector, text)
     assert negated(toks, Match(entry(), start, end, gap), detector.words) is expected

@@ -33,6 +33,8 @@ NEGATION_BLIND = frozenset({"panic", "stuck", "care_act", "unfit", "now", "heigh
 SPEAKER_BLIND = frozenset({"now", "finality", "height", "quantity", "care_act", "presence"})
 # Words inside a phrase that make it about the sender whoever the subject is.
 FIRST_PERSON = frozenset({"me", "moi", "myself", "my", "mon", "ma", "mes"})
+# Subject pronouns: a phrase that starts with one is a clause of its own, out of reach of a negator before it.
+SUBJECTS = frozenset({"je", "j", "i"})
 # Phrases about the sender's own risk: reported or past, they become a concern.
 OWN_RISK = frozenset({"suicidal_ideation", "self_harm", "means", "farewell", "means_term", "patient_danger"})
 
@@ -59,9 +61,10 @@ def negated(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
     # as before it
     if any(_is_negator(keys, k, neg) and not _kept(keys, k, keep, m.j) for k in m.gap):
         return True
-    if _is_negator(keys, m.i, neg) or keys[m.i] in words["clause"]:
+    if _is_negator(keys, m.i, neg) or keys[m.i] in words["clause"] or keys[m.i] in SUBJECTS:
         # the phrase carries its own negation ('plus de vivre', 'no way out'), or opens its own
-        # clause ('plus tranquille si je disparaissais': the 'plus' is not about the 'si' clause)
+        # clause ('plus tranquille si je disparaissais': the 'plus' is not about the 'si' clause;
+        # 'i no fit cope again, i wan die': the phrase has its own subject)
         return False
     k = m.i
     while k > 0 and m.i - k < NEGATION_SCOPE and not brk[k]:
