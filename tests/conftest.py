@@ -9,12 +9,22 @@ import redis
 from werkzeug.serving import make_server
 
 from helpline import create_app
+from helpline.distress import default_detector
 from helpline.redis_server import RedisProcess
 from tests.twilio_clients import Caller, Webhooks
 
 DATA = Path(__file__).parent / "data"
 TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC_URL = "https://helpline.example.org"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_detector():
+    """The distress lexicons compiled once, first, into the detector cache: every app, gunicorn worker
+    and alert worker the tests start then reads them back in a fraction of a second instead of
+    compiling them itself (on a machine that never compiled these lexicons, that takes seconds per
+    process, and two gunicorn workers doing it at once could outlast their boot timeout)."""
+    return default_detector()
 
 
 @pytest.fixture(scope="session")
