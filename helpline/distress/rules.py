@@ -35,6 +35,9 @@ SPEAKER_BLIND = frozenset({"now", "finality", "height", "quantity", "care_act", 
 FIRST_PERSON = frozenset({"me", "moi", "myself", "my", "mon", "ma", "mes"})
 # Subject pronouns: a phrase that starts with one is a clause of its own, out of reach of a negator before it.
 SUBJECTS = frozenset({"je", "j", "i"})
+# A third-person pronoun that names nobody: 'il faut', 'il y a', 'il paraît', 'it takes'.
+IMPERSONAL = frozenset({("il", w) for w in ("faut", "faudrait", "fallait", "faudra", "y", "parait", "semble",
+                                              "suffit", "suffirait", "reste", "restait", "vaut", "vaudrait")})
 # Phrases about the sender's own risk: reported or past, they become a concern.
 OWN_RISK = frozenset({"suicidal_ideation", "self_harm", "means", "farewell", "means_term", "patient_danger"})
 
@@ -127,6 +130,8 @@ def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
         key = keys[k]
         if key in words["self"]:
             return False
+        if key in words["other"] and k + 1 < len(keys) and (key, keys[k + 1]) in IMPERSONAL:
+            continue        # 'il faut pour ne pas se réveiller': nobody else is speaking
         if key in words["other"] or key in words["reporter"]:
             return True
     return False
