@@ -165,7 +165,9 @@ def test_negated(detector, text, start, end, gap, expected):
     ("my colleague told me she wants to die", 6, True),
     ("i told my wife i want to die", 5, False),
     ("je veux mourir", 1, False),
-], ids=["elle", "reporter-verb", "she", "first-person-wins", "plain"])
+    ("combien il faut pour ne pas se reveiller", 4, False),
+    ("il dit pour ne pas se reveiller", 3, True),
+], ids=["elle", "reporter-verb", "she", "first-person-wins", "plain", "impersonal-il-faut", "il-says"])
 def test_reported(detector, text, start, expected):
     toks = tokens_of(detector, text)
     matches = detector.matcher.find(toks)

@@ -35,7 +35,7 @@ SPEAKER_BLIND = frozenset({"now", "finality", "height", "quantity", "care_act", 
 FIRST_PERSON = frozenset({"me", "moi", "myself", "my", "mon", "ma", "mes"})
 # Subject pronouns: a phrase that starts with one is a clause of its own, out of reach of a negator before it.
 SUBJECTS = frozenset({"je", "j", "i"})
-# A third-person pronoun that names nobody: 'il faut', 'il y a', 'il paraît', 'it takes'.
+# A third-person pronoun that names nobody: 'il faut', 'il y a', 'il paraît'.
 IMPERSONAL = frozenset({("il", w) for w in ("faut", "faudrait", "fallait", "faudra", "y", "parait", "semble",
                                               "suffit", "suffirait", "reste", "restait", "vaut", "vaudrait")})
 # Phrases about the sender's own risk: reported or past, they become a concern.
