@@ -57,11 +57,25 @@ class Matcher:
         self.root = _Node()
         self.nodes_built = 1
         self.vocabulary: set[str] = set()
+        # Phrases are added and frozen one first word at a time: the subtrees under two first words
+        # never meet, so only one of them is ever a plain trie in memory, the rest already shared
+        # (the whole trie before sharing is about 1.4 million nodes; the largest subtree 2 %).
+        groups: dict[str, list[tuple[Entry, tuple[str, ...]]]] = {}
         for entry, seqs in entries:
             for seq in seqs:
-                self._add(entry, seq)
+                groups.setdefault(seq[0], []).append((entry, seq))
         shared: dict[tuple, _Node] = {}
-        self.root = self._freeze(self.root, shared)
+        for first, items in groups.items():
+            for entry, seq in items:
+                self._add(entry, seq)
+            kind, key = ("stems", first[1:]) if first[0] == "*" else ("lit", first)
+            children = getattr(self.root, kind)
+            children[key] = self._freeze(children[key], shared)
+        del groups
+        root = self.root
+        signature = (_items(root.lit), _items(root.stems), (), _items(root.ends))
+        _finish(root)
+        self.root = shared.setdefault(signature, root)
         self.nodes = len(shared)
         self._memos()
 
