@@ -33,11 +33,6 @@ NEGATION_BLIND = frozenset({"panic", "stuck", "care_act", "unfit", "now", "heigh
 SPEAKER_BLIND = frozenset({"now", "finality", "height", "quantity", "care_act", "presence"})
 # Words inside a phrase that make it about the sender whoever the subject is.
 FIRST_PERSON = frozenset({"me", "moi", "myself", "my", "mon", "ma", "mes"})
-# Subject pronouns: a phrase that starts with one is a clause of its own, out of reach of a negator before it.
-SUBJECTS = frozenset({"je", "j", "i"})
-# A third-person pronoun that names nobody: 'il faut', 'il y a', 'il paraît'.
-IMPERSONAL = frozenset({("il", w) for w in ("faut", "faudrait", "fallait", "faudra", "y", "parait", "semble",
-                                              "suffit", "suffirait", "reste", "restait", "vaut", "vaudrait")})
 # Phrases about the sender's own risk: reported or past, they become a concern.
 OWN_RISK = frozenset({"suicidal_ideation", "self_harm", "means", "farewell", "means_term", "patient_danger"})
 
@@ -64,7 +59,7 @@ def negated(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
     # as before it
     if any(_is_negator(keys, k, neg) and not _kept(keys, k, keep, m.j) for k in m.gap):
         return True
-    if _is_negator(keys, m.i, neg) or keys[m.i] in words["clause"] or keys[m.i] in SUBJECTS:
+    if _is_negator(keys, m.i, neg) or keys[m.i] in words["clause"] or keys[m.i] in words.get("subject", ()):
         # the phrase carries its own negation ('plus de vivre', 'no way out'), or opens its own
         # clause ('plus tranquille si je disparaissais': the 'plus' is not about the 'si' clause;
         # 'i no fit cope again, i wan die': the phrase has its own subject)
@@ -130,8 +125,8 @@ def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
         key = keys[k]
         if key in words["self"]:
             return False
-        if key in words["other"] and k + 1 < len(keys) and (key, keys[k + 1]) in IMPERSONAL:
-            continue        # 'il faut pour ne pas se réveiller': nobody else is speaking
+        if key in words["other"] and k + 1 < len(keys) and keys[k + 1] in words.get("impersonal", ()):
+            continue        # 'il faut pour ne pas se réveiller': a pronoun that names nobody
         if key in words["other"] or key in words["reporter"]:
             return True
     return False
