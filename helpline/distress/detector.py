@@ -63,12 +63,10 @@ class Detector:
         self.learned = LearnedScorer(learned) if learned is not None else None
         self.words = lex.words
         self.lang_words = lex.lang_words
-        self.langs = tuple(sorted(lex.lang_words))
-        self.lang_of = {w: lang for lang, words in lex.lang_words.items() for w in words
-                        if sum(w in other for other in lex.lang_words.values()) == 1}
         # per language, the words that tell it and no other (counted with one C-level pass each)
-        self.telling = tuple((lang, frozenset(w for w, of in self.lang_of.items() if of == lang))
-                             for lang in self.langs)
+        self.telling = tuple((lang, frozenset(words.difference(*(other for o, other in lex.lang_words.items()
+                                                                  if o != lang))))
+                             for lang, words in sorted(lex.lang_words.items()))
         self.cue_pairs: dict[tuple[str, str], str] = {}     # (family, family) in both orders -> category
         self.cue_partners: dict[str, set[str]] = {}
         for pair, category in lex.cue_pairs.items():
