@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test bench messages clean
 
-$(STAMP): pyproject.toml setup.py
+$(STAMP): pyproject.toml setup.py helpline/distress/_native.c
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -32,4 +32,4 @@ messages: $(STAMP)
 	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --omit-header
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info helpline/distress/_native*.so

@@ -1,9 +1,11 @@
-"""Compile the Babel catalogs (.po -> .mo) as part of every build, so `pip install .` ships them."""
+"""Compile the Babel catalogs (.po -> .mo) as part of every build, so `pip install .` ships them, and
+build the distress matcher's optional C walk (helpline/distress/_native.c): where no C compiler is
+found the build goes on without it and the matcher walks in Python (same results, slower)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
 
@@ -25,4 +27,6 @@ class BuildWithCatalogs(build_py):
                     write_mo(out, catalog)
 
 
-setup(cmdclass={"build_py": BuildWithCatalogs})
+setup(cmdclass={"build_py": BuildWithCatalogs},
+      ext_modules=[Extension("helpline.distress._native", ["helpline/distress/_native.c"], optional=True,
+                             extra_compile_args=["-O2"])])

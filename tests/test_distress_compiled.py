@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 import helpline.distress.detector as detector_module
-from helpline.distress import Detector, LexiconError
+from helpline.distress import Detector, LexiconError, compiled
 
 TEXTS = ["je veux mourir", "mdr je suis mort de rire", "j'ai mis de côté les cachets, ce soir", "ok merci",
          "I want to kill myself", "jveux plu vivre"]
@@ -75,3 +76,36 @@ def test_an_empty_setting_turns_the_cache_off(tmp_path, lexdir, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert Detector(lexdir).assess("je veux mourir").urgent
     assert not (tmp_path / "xdg").exists()
+
+
+def test_a_lexicon_edited_during_the_compile_is_not_cached(cache, lexdir, monkeypatch):
+    """The cache is keyed by the files as they were read: an edit that lands while a process compiles
+    must not be filed under the new content with the old phrases (the new phrase would be missed
+    by every later process)."""
+    real_load = detector_module.load_lexicon
+
+    def load_then_edited(path):
+        lex = real_load(path)
+        with open(lexdir / "fr.tsv", "a", encoding="utf-8") as f:      # someone saves an edit now
+            f.write("veux partir\tsuicidal_ideation\turgent\n")
+        return lex
+    monkeypatch.setattr(detector_module, "load_lexicon", load_then_edited)
+    assert not Detector(lexdir).assess("je veux partir").urgent       # compiled before the edit
+    assert not list(cache.glob("detector-*.json"))
+    monkeypatch.setattr(detector_module, "load_lexicon", real_load)
+    assert Detector(lexdir).assess("je veux partir").urgent
+    assert Detector(lexdir).assess("je veux partir").urgent           # and now from the cache
+    assert len(list(cache.glob("detector-*.json"))) == 1
+
+
+def test_old_compilations_are_pruned(cache, lexdir):
+    cache.mkdir(mode=0o700)
+    for k in range(compiled.KEEP + 3):
+        old = cache / f"detector-old{k}.json"
+        old.write_text("{}", encoding="utf-8")
+        os.utime(old, (1_000_000 + k, 1_000_000 + k))
+    assert Detector(lexdir).assess("je veux mourir").urgent
+    left = sorted(p.name for p in cache.glob("detector-*.json"))
+    assert len(left) == compiled.KEEP
+    assert f"detector-{compiled.fingerprint(lexdir)}.json" in left
+    assert "detector-old0.json" not in left and f"detector-old{compiled.KEEP + 2}.json" in left

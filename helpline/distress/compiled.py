@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 VERSION = 1
+KEEP = 8        # cached compilations kept (the most recently used); each upgrade or edit adds one
 _SHAPERS = ("lexicon.py", "patterns.py", "matcher.py", "normalize.py", "compiled.py")
 
 
@@ -36,34 +37,59 @@ def fingerprint(lexicon_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def load(lexicon_dir: Path) -> dict | None:
-    """The cached state for these lexicons, or None (no cache, other lexicons, unreadable)."""
+def load(lexicon_dir: Path, key: str) -> dict | None:
+    """The cached state for these lexicons (`key`: their fingerprint), or None (no cache, other
+    lexicons, unreadable)."""
     where = directory()
     if where is None:
         return None
     try:
-        path = where / f"detector-{fingerprint(lexicon_dir)}.json"
+        path = where / f"detector-{key}.json"
         with open(path, encoding="utf-8") as f:
             state = json.load(f)
-        return state if state.get("version") == VERSION else None
+        if state.get("version") != VERSION:
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)          # used: the last to be pruned
+        return state
     except (OSError, ValueError):
         return None
 
 
-def save(lexicon_dir: Path, state: dict) -> None:
-    """Write the state atomically (a reader never sees half a file); failures are ignored."""
+def save(lexicon_dir: Path, state: dict, key: str) -> bool:
+    """Write the state compiled from the files whose fingerprint was `key`, atomically (a reader
+    never sees half a file).  Nothing is written when the files changed since (someone edited a
+    lexicon during the compile: the state is already out of date) or when writing fails; returns
+    whether the cache was written."""
     where = directory()
     if where is None:
-        return
+        return False
     tmp = None
     try:
+        if fingerprint(lexicon_dir) != key:
+            return False
         where.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = where / f"detector-{fingerprint(lexicon_dir)}.json"
+        path = where / f"detector-{key}.json"
         fd, tmp = tempfile.mkstemp(dir=where, prefix=".detector-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump({**state, "version": VERSION}, f, ensure_ascii=False, separators=(",", ":"))
         os.replace(tmp, path)
+        prune(where)
+        return True
     except OSError:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+        return False
+
+
+def prune(where: Path, keep: int = KEEP) -> None:
+    """Remove all but the `keep` most recently used compilations (older lexicons, older code)."""
+    def used(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+    for path in sorted(where.glob("detector-*.json"), key=used, reverse=True)[keep:]:
+        with contextlib.suppress(OSError):
+            path.unlink()

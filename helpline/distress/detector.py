@@ -54,13 +54,15 @@ class Assessment:
 class Detector:
     """Lexicons loaded and compiled once; `assess` is pure and thread-safe."""
 
-    def __init__(self, lexicon_dir: Path | str = LEXICON_DIR, learned: Path | str | None = "auto") -> None:
+    def __init__(self, lexicon_dir: Path | str = LEXICON_DIR, learned: Path | str | None = "auto",
+                 native: bool | None = None) -> None:
         """`learned`: a weights file, None for lexicons only, or "auto": the shipped weights with the
-        shipped lexicons (they were fitted on what those lexicons produce), none with other ones."""
-        lex, self.matcher = compile_lexicons(Path(lexicon_dir))
+        shipped lexicons (they were fitted on what those lexicons produce), none with other ones.
+        `native`: the hot loops in C (True), in Python (False), or as native.py decides (None)."""
+        lex, self.matcher = compile_lexicons(Path(lexicon_dir), native)
         if learned == "auto":
             learned = WEIGHTS_FILE if Path(lexicon_dir).resolve() == LEXICON_DIR.resolve() else None
-        self.learned = LearnedScorer(learned) if learned is not None else None
+        self.learned = LearnedScorer(learned, native) if learned is not None else None
         self.words = lex.words
         self.lang_words = lex.lang_words
         # per language, the words that tell it and no other (counted with one C-level pass each)
@@ -211,27 +213,28 @@ class Detector:
         return best
 
 
-def compile_lexicons(lexicon_dir: Path) -> tuple[Lexicon, Matcher]:
+def compile_lexicons(lexicon_dir: Path, native: bool | None = None) -> tuple[Lexicon, Matcher]:
     """The lexicons and their compiled matcher, from the cache when these exact files were compiled
     before (compiled.py), else loaded, validated, compiled and cached."""
-    state = compiled.load(lexicon_dir)
+    key = compiled.fingerprint(lexicon_dir)     # of the files as they are before reading them
+    state = compiled.load(lexicon_dir, key)
     if state is not None:
         try:
             lex = Lexicon(entries=[], sms={k: tuple(v) for k, v in state["sms"].items()}, emoji=state["emoji"],
                           words={k: set(v) for k, v in state["words"].items()},
                           lang_words={k: set(v) for k, v in state["lang_words"].items()},
                           cue_pairs={frozenset(pair): category for *pair, category in state["cue_pairs"]})
-            return lex, Matcher.from_state(state["matcher"])
+            return lex, Matcher.from_state(state["matcher"], native)
         except (KeyError, TypeError, ValueError, IndexError):
             pass        # a cache from elsewhere: compile afresh
     lex = load_lexicon(lexicon_dir)
-    matcher = Matcher(lex.entries)
+    matcher = Matcher(lex.entries, native)
     compiled.save(lexicon_dir, {
         "sms": {k: list(v) for k, v in lex.sms.items()}, "emoji": lex.emoji,
         "words": {k: sorted(v) for k, v in lex.words.items()},
         "lang_words": {k: sorted(v) for k, v in lex.lang_words.items()},
         "cue_pairs": [[*sorted(pair), category] for pair, category in lex.cue_pairs.items()],
-        "matcher": matcher.to_state()})
+        "matcher": matcher.to_state()}, key)
     return lex, matcher
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from . import native as accel
 from .lexicon import LexiconError
 
 WEIGHTS_FILE = Path(__file__).with_name("learned_weights.tsv")
@@ -53,7 +54,8 @@ def features(keys: Sequence[str], idioms: Iterable[tuple[int, int]] = ()) -> tup
 class LearnedScorer:
     """Loaded weights; `score` and `explain` are pure."""
 
-    def __init__(self, path: Path | str = WEIGHTS_FILE) -> None:
+    def __init__(self, path: Path | str = WEIGHTS_FILE, native: bool | None = None) -> None:
+        """`native`: sum the weights in C (True), in Python (False), or as native.py decides (None)."""
         self.path = Path(path)
         self.bias = 0.0
         self.threshold = 0.5
@@ -98,10 +100,24 @@ class LearnedScorer:
         if "@threshold" not in seen or "@bias" not in seen:
             raise LexiconError(self.path, 1, "missing @bias or @threshold line")
         self.cut = _logit(self.threshold)      # compared with the sum of weights: no exp per message
+        self.native = self._native(native)
+
+    def _native(self, native: bool | None):
+        """The weights by word id for the C sum, or None to sum in Python."""
+        c = accel.wanted(native)
+        if c is None:
+            return None
+        words = sorted(set(self.words).union(*self.pairs))
+        ids = {word: k for k, word in enumerate(words, 1)}
+        pairs = list(self.pairs.items())
+        return c.Scorer(ids, [0.0] + [self.words.get(word, 0.0) for word in words],
+                        [ids[a] for (a, _), _ in pairs], [ids[b] for (_, b), _ in pairs], [w for _, w in pairs])
 
     def logit(self, keys: Sequence[str], idioms: Sequence[tuple[int, int]] = ()) -> float:
         """Bias plus the weight of each word and pair present: counted once however often it comes,
         as in training (a long message is not more urgent for saying "and" five times)."""
+        if self.native is not None:
+            return self.bias + self.native.weights(features(keys, idioms)[0] if idioms else list(keys))
         if idioms:
             words, pairs = features(keys, idioms)
         else:
@@ -197,4 +213,5 @@ def _from_memory(bias: float, weights: dict[str, float], threshold: float) -> Le
     scorer.path, scorer.bias, scorer.threshold, scorer.cut = Path("<memory>"), bias, threshold, _logit(threshold)
     scorer.words = {f: w for f, w in weights.items() if " " not in f}
     scorer.pairs = {tuple(f.split(" ", 1)): w for f, w in weights.items() if " " in f}
+    scorer.native = scorer._native(None)
     return scorer

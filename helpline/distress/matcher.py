@@ -4,16 +4,22 @@ All entries (signals, idioms, context markers, French and English) share one tri
 is walked once whatever its language and code-switching costs nothing.  Each start position keeps
 its longest match per layer; in the signal layer matches are then chosen leftmost-longest without
 overlap.  Words are whole tokens, so word boundaries are Unicode-aware by construction.
+
+The walk itself runs in C (_native.c, see native.py) when that optional module was built: the same
+frozen trie, handed over as flat arrays, walked the same way.  Otherwise the Python walk below does
+it; the tests check that both find the same.
 """
 from __future__ import annotations
 
 from itertools import compress
 from typing import NamedTuple
 
+from . import native as accel
 from .lexicon import LEVELS, Entry
 from .normalize import Memo, Tokens
 
 _RANK = {level: n for n, level in enumerate(LEVELS)}
+LAYERS = ("signal", "idiom", "context", "cue")
 
 
 class Match(NamedTuple):
@@ -53,7 +59,9 @@ class _Node:
 class Matcher:
     """A compiled trie over token sequences; `find` is pure."""
 
-    def __init__(self, entries: list[tuple[Entry, list[tuple[str, ...]]]]) -> None:
+    def __init__(self, entries: list[tuple[Entry, list[tuple[str, ...]]]], native: bool | None = None) -> None:
+        """`native`: walk in C (True), in Python (False), or as native.py decides (None)."""
+        self.native = native
         self.root = _Node()
         self.nodes_built = 1
         self.vocabulary: set[str] = set()
@@ -80,6 +88,7 @@ class Matcher:
         self._memos()
 
     def _memos(self) -> None:
+        self.walker = self._walker()
         # key -> whether some phrase starts with it (a literal first word or a stem prefix)
         self.starts = Memo(lambda key: key in self.root.lit or any(map(key.startswith, self.root.stems)))
         # (key, next key) -> (node, words taken) where a walk from key goes on when it can match
@@ -94,7 +103,7 @@ class Matcher:
             return None
         if first.ends or not first.simple:
             return first, 1
-        second = first.lit.get(after)
+        second = first.lit.get(after) if after is not None else None
         return None if second is None else (second, 2)      # 'je' + 'veux': already two words in
 
     def could_match(self, keys: list[str]) -> bool:
@@ -143,10 +152,10 @@ class Matcher:
         lit, stems, gaps, ends = node.lit, node.stems, node.gaps, node.ends
         for key, child in lit.items():
             lit[key] = freeze(child, table)
-        if stems or gaps:
-            for children in (stems, gaps):
-                for key, child in children.items():
-                    children[key] = freeze(child, table)
+        for stem, child in stems.items():
+            stems[stem] = freeze(child, table)
+        for most, child in gaps.items():
+            gaps[most] = freeze(child, table)
         # children by identity: equal subtrees are already one object (bottom-up)
         signature = (_items(lit), _items(stems), tuple((k, id(c)) for k, c in gaps.items()),  # gap order breaks ties
                      _items(ends))
@@ -167,14 +176,15 @@ class Matcher:
         def number(node: _Node) -> int:
             if id(node) in index:
                 return index[id(node)]
+            ends: dict[str, int] = {}
             record = [{k: number(c) for k, c in node.lit.items()}, {k: number(c) for k, c in node.stems.items()},
-                      [[k, number(c)] for k, c in node.gaps.items()], {}]
+                      [[k, number(c)] for k, c in node.gaps.items()], ends]
             for layer, entry in node.ends.items():
                 if id(entry) not in entries:
                     entries[id(entry)] = len(entry_list)
                     entry_list.append([entry.pattern, entry.category, entry.level, entry.layer, entry.lang,
                                        entry.source])
-                record[3][layer] = entries[id(entry)]
+                ends[layer] = entries[id(entry)]
             index[id(node)] = len(nodes)
             nodes.append(record)
             return index[id(node)]
@@ -182,8 +192,59 @@ class Matcher:
         return {"nodes": nodes, "root": root, "entries": entry_list, "vocabulary": sorted(self.vocabulary),
                 "nodes_built": self.nodes_built}
 
+    def _walker(self):
+        """The C walker over this trie, or None for the Python walk."""
+        c = accel.wanted(self.native)
+        if c is None:
+            return None
+        root = self.root
+        if not root.simple or root.ends:
+            return None         # a phrase starting with a stem or a gap: only the Python walk has that case
+        index: dict[int, int] = {}
+        order: list[_Node] = []
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in index:
+                continue
+            index[id(node)] = len(order)
+            order.append(node)
+            stack.extend(node.lit.values())
+            stack.extend(node.stems.values())
+            stack.extend(node.gaps.values())
+        words = sorted({word for node in order for word in node.lit})
+        vocabulary = {word: k for k, word in enumerate(words, 1)}
+        entries: list[Entry] = []
+        entry_index: dict[int, int] = {}
+        edges: tuple[list[int], list[int], list[int]] = ([], [], [])
+        ends: tuple[list[int], list[int], list[int], list[int]] = ([0], [], [], [])
+        stems: tuple[list[int], list[str], list[int]] = ([0], [], [])
+        gaps: tuple[list[int], list[int], list[int]] = ([0], [], [])
+        for n, node in enumerate(order):
+            for word, child in node.lit.items():
+                edges[0].append(n)
+                edges[1].append(vocabulary[word])
+                edges[2].append(index[id(child)])
+            for layer, entry in node.ends.items():
+                if id(entry) not in entry_index:
+                    entry_index[id(entry)] = len(entries)
+                    entries.append(entry)
+                ends[1].append(LAYERS.index(layer))
+                ends[2].append(entry_index[id(entry)])
+                ends[3].append(_RANK[entry.level])
+            ends[0].append(len(ends[1]))
+            for stem, child in sorted(node.stems.items(), key=lambda kv: -len(kv[0])):     # longest first
+                stems[1].append(stem)
+                stems[2].append(index[id(child)])
+            stems[0].append(len(stems[1]))
+            for most, child in node.gaps.items():
+                gaps[1].append(most)
+                gaps[2].append(index[id(child)])
+            gaps[0].append(len(gaps[1]))
+        return c.Walker(len(order), 0, edges, ends, stems, gaps, vocabulary, entries, Match)
+
     @classmethod
-    def from_state(cls, state: dict) -> "Matcher":
+    def from_state(cls, state: dict, native: bool | None = None) -> "Matcher":
         """A matcher from `to_state` data: the same nodes, shared the same way."""
         entries = [Entry(*fields) for fields in state["entries"]]
         nodes: list[_Node] = []
@@ -195,7 +256,8 @@ class Matcher:
             node.ends = {layer: entries[i] for layer, i in ends.items()}
             _finish(node)
             nodes.append(node)
-        matcher = cls.__new__(cls)
+        matcher = cls([], native=False)      # an empty trie, replaced below
+        matcher.native = native
         matcher.root = nodes[state["root"]]
         matcher.vocabulary = set(state["vocabulary"])
         matcher.nodes_built, matcher.nodes = state["nodes_built"], len(nodes)
@@ -210,6 +272,9 @@ class Matcher:
 
     def find_keys(self, keys: list[str], brk: list[bool]) -> dict[str, list[Match]]:
         """`find` over the token columns (keys and sentence breaks)."""
+        if self.walker is not None:
+            signal, idiom, context, cue = self.walker.find(keys, brk)
+            return {"signal": most_serious_first(signal), "idiom": idiom, "context": context, "cue": cue}
         out: dict[str, list[Match]] = {"signal": [], "idiom": [], "context": [], "cue": []}
         n = len(keys)
         new = tuple.__new__
@@ -236,7 +301,7 @@ class Matcher:
                         gap_only[1].isdisjoint(keys[j:j + gap_only[0]]):
                     continue        # 'me' + a word that neither follows it nor comes within its gap
                 hits = []
-                walked = None
+                walked: dict | None = None
                 while True:
                     if not node.simple:
                         walked = {}
@@ -320,9 +385,10 @@ def _walk(node: _Node, keys: list[str], brk: list[bool], i: int, n: int,
             break
         if i >= n:
             return
-        node = node.lit.get(keys[i])
-        if node is None:
+        nxt = node.lit.get(keys[i])
+        if nxt is None:
             return
+        node = nxt
         i += 1
     if i < n:
         key = keys[i]
@@ -340,15 +406,15 @@ def _walk(node: _Node, keys: list[str], brk: list[bool], i: int, n: int,
         # a plain literal child (no end, no stem, no gap) only goes on with its next word: test it
         # here, and first at once over the whole window (usually none of its words is there)
         plain = child.plain
-        nxt = child.lit
-        if plain and nxt.keys().isdisjoint(keys[i:i + most + 1]):
+        then = child.lit
+        if plain and then.keys().isdisjoint(keys[i:i + most + 1]):
             continue
         for k in range(most + 1):
             if k:
                 if i + k > n or brk[i + k - 1]:
                     break
                 skipped = skipped + (i + k - 1,)
-            if plain and (i + k >= n or keys[i + k] not in nxt):
+            if plain and (i + k >= n or keys[i + k] not in then):
                 continue
             _walk(child, keys, brk, i + k, n, skipped, best)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from itertools import accumulate, chain, compress, repeat
-from typing import Callable, Collection, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Collection, Mapping, NamedTuple, Sequence
 
 # Characters that fold to one character (lower case, no accent); anything else in Latin-1/Latin-A
 # that NFD can decompose is added by _build_table.
@@ -135,7 +135,7 @@ class Tokens(Sequence[Token]):
 class Memo(dict):
     """A dict that computes a missing value with `compute` (so `map(memo.__getitem__, ...)` stays in C)."""
 
-    def __init__(self, compute: Callable[[str], object]) -> None:
+    def __init__(self, compute: Callable[[Any], object]) -> None:
         super().__init__()
         self.compute = compute
 
