@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpline.distress import Detector, native
 from helpline.distress.learned import WEIGHTS_FILE, LearnedScorer
@@ -115,3 +116,36 @@ def test_the_walker_checks_what_it_is_given():
         walker.find(["a"], [])
     with pytest.raises(TypeError):
         walker.find([1], [False])
+
+
+ALPHABET = st.sampled_from(list("abcdeéèàçôœÆß jJ'’_-.!?;…\n 0123456789") +
+                           ["\u0301", "❶", "½", "💊", "🙏", "❤", "⭐", "\u00a0", "\u202f", "«", "»", "\"", "İ", "ǅ", "ﬁ"])
+WORDS = st.sampled_from(["jveux", "mourir", "plu", "veuuux", "je", "pas", "chui", "dont", "g", "kill", "myself",
+                         "l'insuline", "aujourd'hui", "okkk"])
+
+
+@needs_c
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.one_of(ALPHABET, WORDS), max_size=40).map("".join))
+def test_the_c_split_gives_the_python_tokens(text):
+    """Words, keys (SMS spellings, several keys for one word, emojis), sentence breaks and spans."""
+    c, py = SPLITTERS
+    a, b = c.split(text), py.split(text)
+    assert (a.keys, a.brk, a.starts, a.ends) == (b.keys, b.brk, b.starts, b.ends)
+
+
+@needs_c
+def test_the_c_split_on_every_case_text():
+    c, py = SPLITTERS
+    for text in case_texts():
+        a, b = c.split(text), py.split(text)
+        assert (a.keys, a.brk, a.starts, a.ends) == (b.keys, b.brk, b.starts, b.ends), text
+
+
+def _splitters():
+    if not BUILT:
+        return None
+    return Detector(native=True).normalizer, Detector(native=False).normalizer
+
+
+SPLITTERS = _splitters()

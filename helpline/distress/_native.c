@@ -1,5 +1,6 @@
-/* The detector's two hot loops in C: the matcher's trie walk (Walker) and the learned layer's sum
- * of weights (Scorer).  Both are optional: native.py says when they are used.
+/* The detector's hot loops in C: splitting text into word keys (split), the matcher's trie walk
+ * (Walker) and the learned layer's sum of weights (Scorer).  All optional: native.py says when
+ * they are used.
  *
  * Walker: the same frozen DAG as matcher.py, walked the same way.
  *
@@ -709,9 +710,128 @@ static PyTypeObject ScorerType = {
     .tp_methods = Scorer_methods,
 };
 
+/* ---------------------------------------------------------------- split */
+
+static inline int is_emoji(Py_UCS4 c) {
+    return (c >= 0x1F000 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF) || c == 0x2B50 || c == 0x2B55;
+}
+
+static inline int is_break(Py_UCS4 c) {
+    return c == '.' || c == '!' || c == '?' || c == ';' || c == '\n' || c == 0x2026;
+}
+
+static int append_int(PyObject *list, Py_ssize_t v) {
+    PyObject *x = PyLong_FromSsize_t(v);
+    if (x == NULL)
+        return -1;
+    int bad = PyList_Append(list, x);
+    Py_DECREF(x);
+    return bad;
+}
+
+/* Append one key (or each key of a tuple) with the word's span; only the first keeps the break. */
+static int append_keys(PyObject *keys, PyObject *brk, PyObject *starts, PyObject *ends, PyObject *found,
+                       int broke, Py_ssize_t start, Py_ssize_t end) {
+    if (PyUnicode_Check(found)) {
+        if (PyList_Append(keys, found) || PyList_Append(brk, broke ? Py_True : Py_False) ||
+            append_int(starts, start) || append_int(ends, end))
+            return -1;
+        return 0;
+    }
+    if (!PyTuple_Check(found)) {
+        PyErr_SetString(PyExc_TypeError, "a word's keys must be a str or a tuple of str");
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(found); k++) {
+        PyObject *key = PyTuple_GET_ITEM(found, k);
+        if (!PyUnicode_Check(key)) {
+            PyErr_SetString(PyExc_TypeError, "a word's keys must be a str or a tuple of str");
+            return -1;
+        }
+        if (PyList_Append(keys, key) || PyList_Append(brk, (broke && k == 0) ? Py_True : Py_False) ||
+            append_int(starts, start) || append_int(ends, end))
+            return -1;
+    }
+    return 0;
+}
+
+/* split(text, keys_of) -> (keys, brk, starts, ends): normalize.Normalizer.split's fast path.
+ * Words are runs of letters and digits (Python's str.isalnum, so the same as the regex [^\W_]+)
+ * or one emoji; `keys_of[word]` gives a word's key or tuple of keys (a dict, or a dict subclass whose
+ * __missing__ computes it); a break is one of .!?; newline or an ellipsis between two words. */
+static PyObject *native_split(PyObject *Py_UNUSED(module), PyObject *args) {
+    PyObject *text, *keys_of;
+    if (!PyArg_ParseTuple(args, "UO!:split", &text, &PyDict_Type, &keys_of))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *keys = PyList_New(0), *brk = PyList_New(0), *starts = PyList_New(0), *ends = PyList_New(0);
+    if (keys == NULL || brk == NULL || starts == NULL || ends == NULL)
+        goto fail;
+    int broke = 0;
+    Py_ssize_t i = 0;
+    while (i < n) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        Py_ssize_t start = i, end;
+        if (c != '_' && Py_UNICODE_ISALNUM(c)) {
+            end = i + 1;
+            while (end < n) {
+                Py_UCS4 d = PyUnicode_READ(kind, data, end);
+                if (d == '_' || !Py_UNICODE_ISALNUM(d))
+                    break;
+                end++;
+            }
+        } else if (is_emoji(c)) {
+            end = i + 1;
+        } else {
+            broke |= is_break(c);
+            i++;
+            continue;
+        }
+        PyObject *word = PyUnicode_Substring(text, start, end);
+        if (word == NULL)
+            goto fail;
+        PyObject *found = PyDict_GetItemWithError(keys_of, word);
+        if (found != NULL) {
+            Py_INCREF(found);
+        } else if (!PyErr_Occurred()) {
+            found = PyObject_GetItem(keys_of, word);       /* __missing__ computes and stores it */
+        }
+        Py_DECREF(word);
+        if (found == NULL)
+            goto fail;
+        int bad = append_keys(keys, brk, starts, ends, found, broke, start, end);
+        Py_DECREF(found);
+        if (bad)
+            goto fail;
+        broke = 0;
+        i = end;
+    }
+    PyObject *out = PyTuple_Pack(4, keys, brk, starts, ends);
+    Py_DECREF(keys);
+    Py_DECREF(brk);
+    Py_DECREF(starts);
+    Py_DECREF(ends);
+    return out;
+fail:
+    Py_XDECREF(keys);
+    Py_XDECREF(brk);
+    Py_XDECREF(starts);
+    Py_XDECREF(ends);
+    return NULL;
+}
+
+static PyMethodDef native_functions[] = {
+    {"split", native_split, METH_VARARGS,
+     "split(text, keys_of) -> (keys, brk, starts, ends): the words of text, their keys and spans."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef native_module = {
     .m_base = PyModuleDef_HEAD_INIT, .m_name = "_native",
     .m_doc = "The detector's hot loops in C (optional; see native.py).", .m_size = -1,
+    .m_methods = native_functions,
 };
 
 PyMODINIT_FUNC PyInit__native(void) {

@@ -80,7 +80,7 @@ class Detector:
         self.reporting = frozenset().union(*(lex.words.get(c, ()) for c in ("other", "reporter")))
         known = set().union(*lex.lang_words.values(), *lex.words.values()) if lex.lang_words else set()
         self.normalizer = Normalizer(lex.sms, lex.emoji, TypoFixer(self.matcher.vocabulary, known),
-                                     self.matcher.vocabulary)
+                                     self.matcher.vocabulary, native)
 
     def assess(self, text: str, locale: str | None = None) -> Assessment:
         """Assess one SMS or transcript; `locale` ('fr', 'fr-FR', 'en') skips the language guess."""

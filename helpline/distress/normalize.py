@@ -13,6 +13,8 @@ import unicodedata
 from itertools import accumulate, chain, compress, repeat
 from typing import Any, Callable, Collection, Mapping, NamedTuple, Sequence
 
+from . import native as accel
+
 # Characters that fold to one character (lower case, no accent); anything else in Latin-1/Latin-A
 # that NFD can decompose is added by _build_table.
 _PUNCT = {
@@ -118,7 +120,7 @@ class Tokens(Sequence[Token]):
 
     def _offsets(self) -> None:
         cum = list(accumulate(map(len, self._parts), initial=0))      # gap, word, gap, ..., word, gap
-        self._starts, self._ends = cum[1::2], cum[2::2]
+        self._starts, self._ends = cum[1:-1:2], cum[2::2]
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -150,7 +152,11 @@ class Normalizer:
     """Tokenise text with the SMS table, the emoji names and an optional typo corrector."""
 
     def __init__(self, sms: Mapping[str, tuple[str, ...]], emoji: Mapping[str, str],
-                 correct: Callable[[str], str] | None = None, vocabulary: Collection[str] = ()) -> None:
+                 correct: Callable[[str], str] | None = None, vocabulary: Collection[str] = (),
+                 native: bool | None = None) -> None:
+        """`native`: split in C (True), in Python (False), or as native.py decides (None)."""
+        c = accel.wanted(native)
+        self._c_split = c.split if c is not None else None
         self.sms = dict(sms)
         self.emoji = dict(emoji)
         self.correct = correct
@@ -200,6 +206,8 @@ class Normalizer:
 
     def split(self, text: str) -> Tokens:
         """Tokens of `text` as columns, offsets in `text` itself."""
+        if self._c_split is not None and (text.isascii() or not _COMBINING.search(text)):
+            return Tokens(*self._c_split(text, self._raw))     # the same words, keys and spans, in C
         if text.isascii():
             # no accent, no emoji: plain \w words, unless an underscore (not a letter here) is present
             parts = (_ASCII_WORDS if "_" not in text else _WORDS).split(text)    # gap, word, ..., gap
@@ -214,7 +222,7 @@ class Normalizer:
         if self._multi.isdisjoint(words):
             return Tokens(keys, brk, parts=parts)
         cum = list(accumulate(map(len, parts), initial=0))
-        return Tokens(*_flatten(keys, brk, cum[1::2], cum[2::2]))
+        return Tokens(*_flatten(keys, brk, cum[1:-1:2], cum[2::2]))
 
     def tokens(self, text: str) -> Tokens:
         """Tokens of `text`, with offsets in `text` itself."""
