@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from .config import DEFAULTS
+from .distress import native as distress_native
 from .errors import HelplineError
 from .redis_server import embedded_redis
 from .twilio_sink import TwilioSink
@@ -80,6 +81,10 @@ class Supervisor:
         local = not self.settings.get("TWILIO_AUTH_TOKEN")
         print(f"helpline: web on http://{self.host}:{self.port}, data in {self.data_dir}", flush=True)
         print(f"helpline: Redis {'embedded (private, persistent)' if self.redis else 'from REDIS_URL'}", flush=True)
+        if distress_native.wanted(None) is None:
+            print("helpline: the distress detector runs in pure Python (its C module was not built: no C "
+                  "compiler at install, or HELPLINE_PURE_PYTHON=1): same decisions, about half the speed.",
+                  flush=True)
         if local:
             print("helpline: LOCAL MODE - no TWILIO_AUTH_TOKEN: webhooks must be signed with the token in "
                   f"{self.data_dir / 'local-auth-token'}; signature checks stay on.", flush=True)

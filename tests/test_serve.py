@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from helpline.distress import native as distress_native
 from helpline.redis_server import free_port
 from tests.stack import ROOT, wait_for
 
@@ -37,6 +38,8 @@ def test_serve_runs_the_whole_loop_in_local_mode_and_stops_everything(tmp_path):
                  if _up(url) else False, 60, "serve ready (web, worker heartbeat, Redis)", tmp_path)
         banner = (tmp_path / "serve.log").read_text()
         assert "LOCAL MODE" in banner and "embedded" in banner
+        # the detector's C loops are used where they were built, and said missing where not
+        assert ("pure Python" in banner) == (distress_native.module is None), banner
         assert oct((data / "local-auth-token").stat().st_mode & 0o777) == "0o600"
         assert oct((data / "redis.url").stat().st_mode & 0o777) == "0o600"
 
