@@ -68,7 +68,8 @@ def free_text(msg: Inbound) -> Reply:
         return Reply(replies.text(locale, msg.institution, template), "free", assessment.level)
     if assessment.level == "concern":
         return Reply(replies.text(locale, msg.institution, replies.CONCERN), "free", assessment.level)
-    return Reply(replies.help_text(locale, msg.institution, media=msg.media), "free", assessment.level)
+    return Reply(replies.help_text(locale, msg.institution, media=msg.media, template=replies.FREE), "free",
+                 assessment.level)
 
 
 def flag_urgent(msg: Inbound, assessment: Assessment, locale: str | None = None) -> bool:

@@ -52,8 +52,12 @@ URGENT = N_("Thank you for writing to us. You do not have to face this alone: so
             "SPS, psychologists 24/7: {sps}\nIn immediate danger: 3114, 15 or 112.")
 URGENT_NO_NUMBER = N_("Thank you for writing to us. You do not have to face this alone.\nSPS, psychologists "
                       "24/7: {sps}\nIn immediate danger: 3114, 15 or 112.")
-CONCERN = N_("{key_message}\nSPS, psychologists 24/7, free: {sps}\nFor someone from the support team of "
-             "{institution} to call you back, text CALLBACK.")
+# Free text the detector did not rate urgent still carries the emergency numbers: it misses some
+# urgent messages (see the README's blind figures), and a reply is the last chance to give them.
+CONCERN = N_("{key_message}\nSPS, psychologists 24/7, free: {sps}\nIn immediate danger: 3114, 15 or 112.\n"
+             "For someone from the support team of {institution} to call you back, text CALLBACK.")
+FREE = N_("{key_message}\nSPS, psychologists 24/7, free: {sps}\nIn immediate danger: 3114, 15 or 112.\n"
+          "Text CALLBACK to be called back, HELP for the other helplines.")
 OPTOUT_DONE = N_("You will receive no more messages from this number. To receive them again, text START.")
 SAFETY_NET = N_("{key_message}\nSPS, psychologists 24/7, free: {sps}\nIn immediate danger: 3114, 15 or 112.")
 RATE_LIMITED = N_("You have sent many messages in a short time: we will answer again in a minute. SPS 24/7: "
@@ -95,8 +99,8 @@ def text(locale: str, institution: Institution, message: str, **params) -> str:
     return translate(locale, message, **{**common(locale, institution), **params})
 
 
-def help_text(locale: str, institution: Institution, *, media: bool = False) -> str:
-    body = text(locale, institution, HELP)
+def help_text(locale: str, institution: Institution, *, media: bool = False, template: str = HELP) -> str:
+    body = text(locale, institution, template)
     return f"{translate(locale, MEDIA_ONLY)}\n{body}" if media else body
 
 
