@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from helpline.distress import Assessment, Detector, Signal, assess, default_detector
 from helpline.distress.cli import detect
-from helpline.distress.combine import cue_pairs
+from helpline.distress.combine import FUTURE_SCOPE, cue_pairs
 from helpline.distress.evaluate import evaluate
 from helpline.distress.lexicon import Entry
 from helpline.distress.matcher import Match, most_serious_first
@@ -232,6 +232,11 @@ BEHAVIOUR = [
     ("means-stockpile", "j'ai mis de côté du KCl du service", "urgent"),
     ("means-as-error", "l'erreur de KCl c'était moi, j'y pense tout le temps", "concern"),
     ("means-self-care", "je fais mon insuline à 19h, rappelez après", "none"),
+    # a quotation is someone else's words, unless it is the sender's own inner voice
+    ("quoted-other", "ma collègue m'a dit 'je veux mourir', j'ai peur pour elle", "concern"),
+    ("quoted-own-before", "je me dis « je veux mourir » tout le temps", "urgent"),
+    ("quoted-own-after", "'I want to die' is all I hear in my head since the inquest", "urgent"),
+    ("inner-voice-imperative", "my brain just says 'kill yourself' all day", "urgent"),
     ("pill-emojis", "💊💊💊 ce soir", "urgent"),
     ("pill-emoji-profession", "💊 pharmacien, vous avez des affiches ?", "none"),
     ("self-harm", "je me suis coupée hier soir", "urgent"),
@@ -312,6 +317,9 @@ def test_cue_pair_context_markers():
     own = lambda c: "own"  # noqa: E731
     farewell = [cue("farewell", 0, 2, "a"), cue("farewell", 3, 5, "b")]
     assert cue_pairs(farewell, [Match(entry("future", "none", "context"), 6, 7)], PAIRS, own) == []
+    # a plan for later explains the farewell cues next to it, not those far from it in a long message
+    far = Match(entry("future", "none", "context"), 5 + FUTURE_SCOPE + 1, 5 + FUTURE_SCOPE + 2)
+    assert {f.level for f in cue_pairs(farewell, [far], PAIRS, own)} == {"urgent"}
     panic = [cue("panic", 0, 1), cue("stuck", 2, 4)]
     found = cue_pairs(panic, [Match(entry("calm", "none", "context"), 5, 7)], PAIRS, own)
     assert {(f.category, f.level) for f in found} == {("anxiety", "concern")}

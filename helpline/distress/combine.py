@@ -17,6 +17,7 @@ from .rules import masked_by_idiom, near
 MEANS_SCOPE = 15
 PAIR_SCOPE = 30         # words between two cues of a pair
 VETO_SCOPE = 6          # words between a work cue ('for the patient in bed 12') and a cue it cancels
+FUTURE_SCOPE = 12       # words between a plan for later ('à lundi') and a farewell gesture it explains
 # Cancelling families -> the families they cancel near them ('for the patient in bed 3' next to a
 # drug; 'je démissionne' next to 'merci pour tout').
 VETOES = {"work": frozenset({"means", "possession", "taken", "quantity", "place", "presence", "height"}),
@@ -71,9 +72,16 @@ def farewell(hints: Sequence[Match], context: Sequence[Match], jobs: Sequence[Ma
     if jobs:
         hints = [h for h in hints if not any(near(h, j, VETO_SCOPE) for j in jobs)]
     kinds = {h.entry.pattern for h in hints}
-    if len(kinds) >= 2 and not any(c.entry.category == "future" for c in context):
+    if len(kinds) >= 2 and not any(planned(h, context) for h in hints):
         return [Found("farewell", "urgent", h.i, h.j) for h in hints]
     return []
+
+
+def planned(cue: Match, context: Sequence[Match]) -> bool:
+    """A plan for later next to a farewell gesture ('thanks for everything, see you Monday') explains
+    it; one elsewhere in a long message does not ('hearing is tomorrow... dog's at my brother's,
+    sorting the last bits this weekend')."""
+    return any(c.entry.category == "future" and near(cue, c, FUTURE_SCOPE) for c in context)
 
 
 def cue_pairs(cues: Sequence[Match], context: Sequence[Match], pairs: Mapping[tuple[str, str], str],
@@ -86,20 +94,19 @@ def cue_pairs(cues: Sequence[Match], context: Sequence[Match], pairs: Mapping[tu
 
     A work cue ('pour le patient du 12', 'max dose') hides the cues it overlaps as an idiom does and
     cancels the means/place cues next to it, a job cue ('je démissionne') the farewell cues; a plan
-    for later ('à lundi') cancels farewell pairs; a calm marker ('every time') turns a panic pair
+    for later ('à lundi') next to a farewell cue cancels its pairs; a calm marker ('every time') turns a panic pair
     into anxiety.  A family paired with itself needs two phrases.
     """
     work = [c for c in cues if c.entry.category in VETOES]
     kept = [c for c in cues if c.entry.category not in VETOES and not masked_by_idiom(c, work) and not any(
         c.entry.category in VETOES[w.entry.category] and near(c, w, VETO_SCOPE) for w in work)]
-    later = any(c.entry.category == "future" for c in context)
     calm = any(c.entry.category == "calm" for c in context)
     out: list[Found] = []
     for a, b in combinations(kept, 2):
         fa, fb = a.entry.category, b.entry.category
         category = pairs.get((fa, fb))
-        if category is None or not near(a, b, PAIR_SCOPE) or (later and "farewell" in (fa, fb)) \
-                or (fa == fb and a.i < b.j and b.i < a.j):
+        if category is None or not near(a, b, PAIR_SCOPE) or (fa == fb and a.i < b.j and b.i < a.j) \
+                or ("farewell" in (fa, fb) and (planned(a, context) or planned(b, context))):
             continue
         fa, fb = sorted((fa, fb))
         whose = {owner(a), owner(b)}

@@ -250,7 +250,7 @@ class _Questions:
     """What the rules ask about one message, with the answers that hold for the whole message
     worked out once: most messages have no quotation mark, no past marker and nobody else in them."""
 
-    __slots__ = ("detector", "text", "tokens", "context", "opener", "has_past", "may_report")
+    __slots__ = ("detector", "text", "tokens", "context", "opener", "has_past", "may_report", "own_voice")
     _UNKNOWN = -1
 
     def __init__(self, detector: Detector, text: str, tokens: Tokens, context: Sequence[Match],
@@ -258,6 +258,7 @@ class _Questions:
         self.detector, self.text, self.tokens, self.context = detector, text, tokens, context
         self.opener: int | None = self._UNKNOWN       # looked for on first use
         self.has_past = "past" in kinds
+        self.own_voice = "own_voice" in kinds
         self.may_report = "reporter" in kinds or "hypothetical" in kinds or \
             not detector.reporting.isdisjoint(tokens.keys)
 
@@ -268,7 +269,8 @@ class _Questions:
         if self.opener == self._UNKNOWN:
             self.opener = first_opener(self.text)
         start = self.tokens.starts[m.i]
-        return self.opener is not None and self.opener < start and inside_quotes(self.text, start)
+        return self.opener is not None and self.opener < start and inside_quotes(self.text, start) and \
+            not (self.own_voice and rules.own_voice(m, self.context))
 
     def past(self, m: Match) -> bool:
         """Said of a distant past that did not come back."""

@@ -12,6 +12,7 @@ from .normalize import Tokens
 
 NEGATION_SCOPE = 4      # words looked at before a phrase for a negator
 REPORT_SCOPE = 6        # words looked at before a phrase for who is speaking
+OWN_VOICE_SCOPE = 8     # words between a quoted phrase and a marker of the sender's inner voice
 CONTEXT_SCOPE = 12      # words between a phrase and a past marker
 RECURRENCE_SCOPE = 6    # words between a phrase and a 'again/since' marker
 
@@ -130,6 +131,14 @@ def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
         if key in words["other"] or key in words["reporter"]:
             return True
     return False
+
+
+def own_voice(m: Match, context: Sequence[Match]) -> bool:
+    """The sender quoting their own thoughts: 'je me dis « je veux mourir »', "'I want to die' is all
+    I hear in my head", "my brain keeps saying 'kill yourself'".  A quotation is someone else's words
+    unless a marker of the sender's own inner voice is next to it (sentence breaks inside a quotation
+    do not separate them)."""
+    return any(c.entry.category == "own_voice" and near(m, c, OWN_VOICE_SCOPE) for c in context)
 
 
 def in_past(tokens: Tokens, m: Match, context: Sequence[Match]) -> bool:
