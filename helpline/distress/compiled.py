@@ -37,8 +37,8 @@ def fingerprint(lexicon_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def load(lexicon_dir: Path, key: str) -> dict | None:
-    """The cached state for these lexicons (`key`: their fingerprint), or None (no cache, other
+def load(key: str) -> dict | None:
+    """The cached state for the lexicons whose fingerprint is `key`, or None (no cache, other
     lexicons, unreadable)."""
     where = directory()
     if where is None:

@@ -217,7 +217,7 @@ def compile_lexicons(lexicon_dir: Path, native: bool | None = None) -> tuple[Lex
     """The lexicons and their compiled matcher, from the cache when these exact files were compiled
     before (compiled.py), else loaded, validated, compiled and cached."""
     key = compiled.fingerprint(lexicon_dir)     # of the files as they are before reading them
-    state = compiled.load(lexicon_dir, key)
+    state = compiled.load(key)
     if state is not None:
         try:
             lex = Lexicon(entries=[], sms={k: tuple(v) for k, v in state["sms"].items()}, emoji=state["emoji"],
