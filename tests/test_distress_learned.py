@@ -72,6 +72,21 @@ def test_detector_raises_a_message_the_lexicons_miss_and_says_why(tmp_path):
         assert text[s.start:s.end] == s.matched
 
 
+def test_work_talk_with_nothing_distressing_must_clear_the_higher_threshold(tmp_path):
+    # bias -3 + 'cote' 4 = 1: probability 0.73, over a 0.6 threshold and under WORK_THRESHOLD (0.9)
+    path = weights(tmp_path, "cote\t4\n", head="@bias\t-3\n@threshold\t0.6\n")
+    detector = Detector(learned=path)
+    assert detector.assess("j'ai mis de côté la boîte", "fr").urgent
+    work = detector.assess("j'ai mis de côté la boîte pour le patient du 9", "fr")
+    assert work.level == "none" and not work.signals
+    # a distress phrase in the message: the ordinary threshold again
+    both = detector.assess("j'ai mis de côté la boîte pour le patient du 9, je dors plus", "fr")
+    assert both.urgent and "learned" in {s.category for s in both.signals}
+    # over WORK_THRESHOLD, work talk is raised too
+    high = Detector(learned=weights(tmp_path, "cote\t6\n", head="@bias\t-3\n@threshold\t0.6\n"))
+    assert high.assess("j'ai mis de côté la boîte pour le patient du 9", "fr").urgent
+
+
 def test_idioms_and_settled_rules_are_not_overruled(tmp_path):
     detector = Detector(learned=weights(tmp_path, "mort\t9\nrire\t9\nmourir\t9\n"))
     # 'mort de rire' is an idiom the lexicons know: its words are masked before scoring

@@ -114,7 +114,8 @@ class Detector:
             return []
         idioms = [(m.i, m.j) for m in matches["idiom"]] if matches else ()
         assert self.learned is not None
-        if not self.learned.urgent(tokens.keys, idioms):
+        work = not found and matches is not None and any(m.entry.category == "work" for m in matches["cue"])
+        if not self.learned.urgent(tokens.keys, idioms, work):
             return []
         reasons = self.learned.explain(tokens.keys, idioms) or [(0, len(tokens.keys), 0.0)]
         return [Found("learned", "urgent", i, j) for i, j, _ in reasons]

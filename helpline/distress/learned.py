@@ -30,6 +30,7 @@ WEIGHTS_FILE = Path(__file__).with_name("learned_weights.tsv")
 IDIOM = "\x00idiom"         # what a word inside a recognised idiom becomes (never a real key)
 MIN_WEIGHT = 0.1            # smaller weights are not written: dropping them changed no decision on the held-out sets
 EXPLAIN = 3                 # words shown as signals
+WORK_THRESHOLD = 0.9        # for work talk with nothing distressing in it (see `urgent`)
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,11 @@ class Fit:
     rate: float = 0.1
     l2: float = 3e-3
     seed: int = 1
-    threshold: float = 0.9      # 5-fold cross-validation with the lexicons: about 2 % of 'none' cases raised
+    # Chosen on blind first measures (bench/blind_thresholds.py: 13 sets, 2,600 messages, each scored
+    # by the commit that first measured it): 0.6 caught 0.915 of urgent messages and raised 2.6 % of
+    # 'none' ones, where 0.9 caught 0.843 and raised 1.9 %.  Cross-validation on our own cases asks
+    # for more (0.9), because our 'none' cases are near-misses written to look urgent.
+    threshold: float = 0.6
 
 
 def features(keys: Sequence[str], idioms: Iterable[tuple[int, int]] = ()) -> tuple[list[str], list[tuple[str, str]]]:
@@ -100,6 +105,7 @@ class LearnedScorer:
         if "@threshold" not in seen or "@bias" not in seen:
             raise LexiconError(self.path, 1, "missing @bias or @threshold line")
         self.cut = _logit(self.threshold)      # compared with the sum of weights: no exp per message
+        self.work_cut = _logit(max(self.threshold, WORK_THRESHOLD))
         self.native = self._native(native)
 
     def _native(self, native: bool | None):
@@ -129,8 +135,11 @@ class LearnedScorer:
         """Probability-like score in [0, 1] that the message is urgent."""
         return _sigmoid(self.logit(keys, idioms))
 
-    def urgent(self, keys: Sequence[str], idioms: Sequence[tuple[int, int]] = ()) -> bool:
-        return self.logit(keys, idioms) >= self.cut
+    def urgent(self, keys: Sequence[str], idioms: Sequence[tuple[int, int]] = (), work: bool = False) -> bool:
+        """Over the threshold.  `work`: the message is work talk (a patient, a dose, a protocol) and
+        the lexicons found nothing distressing in it, so it must clear WORK_THRESHOLD: "j'ai mis de
+        côté l'insuline pour le patient du 9" shares its words with stockpiling, not its meaning."""
+        return self.logit(keys, idioms) >= (self.work_cut if work else self.cut)
 
     def explain(self, keys: Sequence[str], idioms: Iterable[tuple[int, int]] = (),
                 count: int = EXPLAIN) -> list[tuple[int, int, float]]:
@@ -211,6 +220,7 @@ def cross_validate(examples: Sequence[tuple[Sequence[str], Iterable[tuple[int, i
 def _from_memory(bias: float, weights: dict[str, float], threshold: float) -> LearnedScorer:
     scorer = LearnedScorer.__new__(LearnedScorer)
     scorer.path, scorer.bias, scorer.threshold, scorer.cut = Path("<memory>"), bias, threshold, _logit(threshold)
+    scorer.work_cut = _logit(max(threshold, WORK_THRESHOLD))
     scorer.words = {f: w for f, w in weights.items() if " " not in f}
     scorer.pairs = {tuple(f.split(" ", 1)): w for f, w in weights.items() if " " in f}
     scorer.native = scorer._native(None)
