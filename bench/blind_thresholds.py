@@ -1,20 +1,24 @@
-"""How the learned layer's threshold trades blind urgent recall for false alarms, on first measures.
+"""How the learned layer's penalty and threshold trade blind urgent recall for false alarms.
 
-    python bench/blind_thresholds.py [THRESHOLD ...]
+    python bench/blind_thresholds.py [--l2 0.03 0.003] [--thresholds 0.9 0.6 0.4] [--shipped] [--also FILE ...]
 
 Every holdout set was written by someone who never saw the repository and measured once, at one
 commit, before anything was learned from it.  This script checks each of those commits out again
-(a temporary `git worktree`), runs that commit's detector on its holdout set at several learned
-thresholds, and prints urgent recall, urgent precision and 'none' rated urgent per set and pooled.
-So the figures are blind: no set is scored by lexicons or weights that had seen it.  The 0.9 column
-reproduces the first measure recorded for each set (within one case for holdouts 15 and 16, whose
-exact commit is not recorded; the nearest is used).
+(a temporary `git worktree`), refits the learned weights there on that commit's own labelled cases
+(so never on the set itself) with each `--l2`, runs that commit's detector on the set at each
+threshold, and prints urgent recall, urgent precision and 'none' rated urgent per set and pooled.
+No set is scored by lexicons or weights that had seen it.  `--shipped` uses each commit's own
+weights file instead of refitting (then `--l2` is ignored), which reproduces the first measures
+recorded for each set at threshold 0.9 (within one case for holdouts 15 and 16, whose exact commit
+is not recorded; the nearest is used).
 
-It needs the git history (a clone, not an export) and takes a few minutes: each commit's lexicons
-are compiled once, in pure Python.
+It needs the git history (a clone, not an export) and the shared dev set beside the repository,
+as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
+About 4 minutes per `--l2` value on one core.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -23,13 +27,14 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+DEV = ROOT.parent / "shared/distress/dev_cases.jsonl"
 
 # holdout number -> the commit whose detector first measured it (its state before learning from it)
 BLIND = {
     9: "473cdb0d8c9a2cc89f1983ed315bc584389525de",
     10: "ea7504a43347faa78e5d508701dfd545f9cfe501",
     11: "0e6953048dfaa2860d9169424e94430256283dbc",
-    12: "9760219",
+    12: "9760219dfae2f95d78a09767c9b28468a0e8220a",
     13: "3df8fc42a61ced599f9eab42783fbb35cd495a2f",
     14: "1cfe8ce4722465f0d45fd75e9f098217999e83ed",
     15: "1cfe8ce4722465f0d45fd75e9f098217999e83ed",
@@ -40,21 +45,45 @@ BLIND = {
     20: "35b24578536d4b9a9289fa614fd389c8b8865068",
     21: "35b24578536d4b9a9289fa614fd389c8b8865068",
 }
-THRESHOLDS = (0.9, 0.8, 0.7, 0.6, 0.5)
 
-# Run inside an old checkout: its own detector, the learned cut moved to each threshold.
+# Run inside an old checkout with that checkout's code: refit (or not), then assess the holdout at
+# each threshold.  Prints {"<l2>@<threshold>": [level per case]}.
 PROBE = r"""
-import json, math, sys
+import glob, json, math, sys
 sys.path.insert(0, '.')
 from helpline.distress import Detector
+from helpline.distress import learned as L
+holdout, dev, l2s, thresholds = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
+also = json.loads(sys.argv[5])
+cases = [json.loads(l) for l in open(holdout, encoding='utf-8') if l.strip()]
 d = Detector()
-cases = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8') if l.strip()]
+scorers = {}
+if not l2s:
+    scorers['shipped'] = d.learned
+else:
+    lex = Detector(learned=None)
+    name = holdout.rsplit('/', 1)[-1]
+    examples = []
+    for f in sorted(glob.glob('tests/data/distress_*.jsonl')) + [dev] + also:
+        if f.endswith('/' + name):
+            continue
+        for line in open(f, encoding='utf-8'):
+            if line.strip():
+                c = json.loads(line)
+                cols = lex.normalizer.split(c['text'])
+                m = lex.matcher.find_keys(cols.keys, cols.brk)
+                examples.append((cols.keys, [(x.i, x.j) for x in m['idiom']], c['label'] == 'urgent'))
+    for l2 in l2s:
+        bias, weights = L.train(examples, L.Fit(l2=l2))
+        scorers[str(l2)] = L._from_memory(bias, weights, 0.5)
 out = {}
-for t in json.loads(sys.argv[2]):
-    if hasattr(d.learned, 'cut'):
-        d.learned.cut = math.log(t / (1 - t))
-    d.learned.threshold = t
-    out[str(t)] = [d.assess(c['text']).level for c in cases]
+for key, scorer in scorers.items():
+    d.learned = scorer
+    for t in thresholds:
+        scorer.threshold = t
+        scorer.cut = math.log(t / (1 - t))
+        scorer.work_cut = math.log(max(t, 0.9) / (1 - max(t, 0.9)))
+        out[f'{key}@{t}'] = [d.assess(c['text']).level for c in cases]
 print(json.dumps(out))
 """
 
@@ -67,16 +96,25 @@ def figures(labels: list[str], levels: list[str]) -> tuple[int, int, int, int, i
             raised.count("urgent"), len(raised))
 
 
-def cell(f: tuple[int, ...]) -> str:
+def cell(f: tuple[int, ...] | list[int]) -> str:
     caught, urgent, false, none, right, raised = f
     return f"{caught / urgent:.3f} {right / max(1, raised):.3f} {100 * false / max(1, none):4.1f}%"
 
 
 def main(argv: list[str]) -> int:
-    thresholds = tuple(float(t) for t in argv) or THRESHOLDS
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--l2", type=float, nargs="+", default=[0.03])
+    parser.add_argument("--thresholds", type=float, nargs="+", default=[0.9, 0.6, 0.5, 0.4, 0.35])
+    parser.add_argument("--shipped", action="store_true", help="each commit's own weights, no refit")
+    parser.add_argument("--also", type=Path, nargs="*", default=[],
+                        help="more labelled files to refit with at every commit (cases written since)")
+    args = parser.parse_args(argv)
+    if not args.shipped and not DEV.exists():
+        parser.error(f"{DEV} is needed to refit as those commits did")
+    l2s = [] if args.shipped else args.l2
     env = dict(os.environ, HELPLINE_PURE_PYTHON="1")
-    pooled = {t: [0] * 6 for t in thresholds}
-    print("set  commit   " + " | ".join(f"t={t}: recall prec none->u" for t in thresholds))
+    pooled: dict[str, list[int]] = {}
+    print("each cell: urgent recall, urgent precision, 'none' rated urgent")
     with tempfile.TemporaryDirectory(prefix="blind-") as tmp:
         for n, commit in BLIND.items():
             holdout = ROOT / f"tests/data/distress_holdout{n}.jsonl"
@@ -84,18 +122,22 @@ def main(argv: list[str]) -> int:
             tree = Path(tmp) / f"h{n}"
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(tree), commit], check=True)
             try:
-                run = subprocess.run([sys.executable, "-c", PROBE, str(holdout), json.dumps(thresholds)],
-                                     cwd=tree, env=env, capture_output=True, text=True, check=True)
+                run = subprocess.run([sys.executable, "-c", PROBE, str(holdout), str(DEV), json.dumps(l2s),
+                                      json.dumps(args.thresholds), json.dumps([str(p.resolve()) for p in args.also])],
+                                     cwd=tree, env=env, capture_output=True, text=True)
             finally:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
+            if run.returncode:
+                sys.stderr.write(run.stderr)
+                return 1
             levels = json.loads(run.stdout.strip().splitlines()[-1])
-            row = []
-            for t in thresholds:
-                f = figures(labels, levels[str(t)])
-                pooled[t] = [a + b for a, b in zip(pooled[t], f)]
-                row.append(cell(f))
-            print(f"h{n:<3} {commit[:7]}  " + " | ".join(row), flush=True)
-    print("all           " + " | ".join(cell(tuple(pooled[t])) for t in thresholds))
+            for key, lv in levels.items():
+                pooled[key] = [a + b for a, b in zip(pooled.get(key, [0] * 6), figures(labels, lv))]
+            print(f"h{n:<3} {commit[:7]}  " + " | ".join(f"{key}: {cell(figures(labels, lv))}" for key, lv in levels.items()),
+                  flush=True)
+    print("pooled over", len(BLIND), "sets:")
+    for key, total in pooled.items():
+        print(f"  {key:>12}: {cell(total)}")
     return 0
 
 
