@@ -67,6 +67,22 @@ def test_tokens_map_sms_spelling_and_keep_original_offsets():
     assert [t.brk for t in toks] == [False, False, False, True]
 
 
+def test_speech_fillers_are_left_out_and_a_break_before_one_moves_on():
+    norm = Normalizer({}, {})
+    text = "i keep um thinking. Euhhh je veux, uh, partir"
+    toks = norm.tokens(text)
+    assert toks.keys == norm.tokens("i keep thinking. je veux, partir").keys and len(toks) == 6
+    assert [text[t.start:t.end] for t in toks] == ["i", "keep", "thinking", "je", "veux", "partir"]
+    assert [t.brk for t in toks] == [False, False, False, True, False, False]
+    assert len(norm.tokens("er nurse")) == 2      # "er" is also the emergency room: kept
+
+
+def test_a_filler_inside_a_phrase_does_not_break_it(detector):
+    assert detector.assess("i keep thinking about it", "en").level == "concern"
+    um = detector.assess("i keep um thinking about it", "en")
+    assert um.level == "concern" and um.signals[0].matched == "keep um thinking"
+
+
 def test_tokens_split_on_apostrophes_and_unicode_letters():
     toks = Normalizer({}, {}).tokens("l’insuline préparée")
     assert [t.key for t in toks] == ["l", "insuline", "prepare"]  # squeezed: "ée" -> "e"

@@ -36,6 +36,10 @@ _WORDS = re.compile(r"([^\W_]+|[" + EMOJI_RANGES + "])")
 _ASCII_WORDS = re.compile(r"(\w+)", re.ASCII)
 _BREAK = re.compile("[.!?;\n\u2026]")
 _COMBINING = re.compile("[\u0300-\u036f]")
+# Hesitations of speech transcripts ("i keep um thinking", "je veux euh partir"): no word of any
+# phrase, so they are left out of the tokens and a phrase reads through them.  Keys, after the
+# repeated letters are squeezed ("euhhh", "umm").  Not "er", which is also the emergency room.
+FILLERS = frozenset({"euh", "heu", "um", "uh", "uhm", "erm", "hm"})
 # What could open a quotation for inside_quotes: a double quote, or an apostrophe not after a letter.
 _DOUBLE = "\"\u201c\u201d\u00ab\u00bb\u201e"
 _QUOTE_CHAR = re.compile("[" + _DOUBLE + "'\u2018\u2019\u02bc\u2032`\u00b4]")
@@ -133,6 +137,25 @@ class Tokens(Sequence[Token]):
     def as_list(self) -> list[Token]:
         return list(map(tuple.__new__, repeat(Token), zip(self.keys, self.starts, self.ends, self.brk)))
 
+    def without(self, drop: Collection[str]) -> Tokens:
+        """These tokens minus the words in `drop`; a sentence break before a dropped word moves to
+        the word after it."""
+        keys: list[str] = []
+        brk: list[bool] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        carry = False
+        for key, b, start, end in zip(self.keys, self.brk, self.starts, self.ends):
+            if key in drop:
+                carry = carry or b
+                continue
+            keys.append(key)
+            brk.append(b or carry)
+            starts.append(start)
+            ends.append(end)
+            carry = False
+        return Tokens(keys, brk, starts, ends)
+
 
 class Memo(dict):
     """A dict that computes a missing value with `compute` (so `map(memo.__getitem__, ...)` stays in C)."""
@@ -205,7 +228,11 @@ class Normalizer:
         return found
 
     def split(self, text: str) -> Tokens:
-        """Tokens of `text` as columns, offsets in `text` itself."""
+        """Tokens of `text` as columns, offsets in `text` itself; speech fillers left out."""
+        toks = self._split(text)
+        return toks if FILLERS.isdisjoint(toks.keys) else toks.without(FILLERS)
+
+    def _split(self, text: str) -> Tokens:
         if self._c_split is not None and (text.isascii() or not _COMBINING.search(text)):
             return Tokens(*self._c_split(text, self._raw))     # the same words, keys and spans, in C
         if text.isascii():
