@@ -398,7 +398,9 @@ def test_assessment_explains_itself_with_original_offsets():
     ("I am exhausted", "fr-FR", "fr"),
     ("je suis épuisée", "en", "en"),
     ("", None, "fr"),
-], ids=["guess-fr", "guess-en", "locale-region", "locale-wins", "empty"])
+    ("at work rn, ill reply tonight", None, "en"),
+    ("je suis au boulot, je te réponds ce soir", None, "fr"),
+], ids=["guess-fr", "guess-en", "locale-region", "locale-wins", "empty", "sms-en-everyday", "sms-fr-everyday"])
 def test_language(text, locale, lang):
     assert assess(text, locale).lang == lang
 
