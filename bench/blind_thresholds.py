@@ -82,7 +82,6 @@ for key, scorer in scorers.items():
     for t in thresholds:
         scorer.threshold = t
         scorer.cut = math.log(t / (1 - t))
-        scorer.work_cut = math.log(max(t, 0.9) / (1 - max(t, 0.9)))
         out[f'{key}@{t}'] = [d.assess(c['text']).level for c in cases]
 print(json.dumps(out))
 """

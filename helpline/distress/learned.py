@@ -108,7 +108,6 @@ class LearnedScorer:
         if "@threshold" not in seen or "@bias" not in seen:
             raise LexiconError(self.path, 1, "missing @bias or @threshold line")
         self.cut = _logit(self.threshold)      # compared with the sum of weights: no exp per message
-        self.work_cut = _logit(max(self.threshold, WORK_THRESHOLD))
         self.native = self._native(native)
 
     def _native(self, native: bool | None):
@@ -142,7 +141,7 @@ class LearnedScorer:
         """Over the threshold.  `work`: the message is work talk (a patient, a dose, a protocol) and
         the lexicons found nothing distressing in it, so it must clear WORK_THRESHOLD: "j'ai mis de
         côté l'insuline pour le patient du 9" shares its words with stockpiling, not its meaning."""
-        return self.logit(keys, idioms) >= (self.work_cut if work else self.cut)
+        return self.logit(keys, idioms) >= (max(self.cut, _WORK_CUT) if work else self.cut)
 
     def explain(self, keys: Sequence[str], idioms: Iterable[tuple[int, int]] = (),
                 count: int = EXPLAIN) -> list[tuple[int, int, float]]:
@@ -157,6 +156,9 @@ class LearnedScorer:
 
 def _logit(p: float) -> float:
     return math.log(p / (1 - p))
+
+
+_WORK_CUT = _logit(WORK_THRESHOLD)
 
 
 def _sigmoid(z: float) -> float:
@@ -223,7 +225,6 @@ def cross_validate(examples: Sequence[tuple[Sequence[str], Iterable[tuple[int, i
 def _from_memory(bias: float, weights: dict[str, float], threshold: float) -> LearnedScorer:
     scorer = LearnedScorer.__new__(LearnedScorer)
     scorer.path, scorer.bias, scorer.threshold, scorer.cut = Path("<memory>"), bias, threshold, _logit(threshold)
-    scorer.work_cut = _logit(max(threshold, WORK_THRESHOLD))
     scorer.words = {f: w for f, w in weights.items() if " " not in f}
     scorer.pairs = {tuple(f.split(" ", 1)): w for f, w in weights.items() if " " in f}
     scorer.native = scorer._native(None)
