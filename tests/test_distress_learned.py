@@ -72,9 +72,9 @@ def test_detector_raises_a_message_the_lexicons_miss_and_says_why(tmp_path):
         assert text[s.start:s.end] == s.matched
 
 
-def test_work_talk_with_nothing_distressing_must_clear_the_higher_threshold(tmp_path):
-    # bias -3 + 'cote' 4 = 1: probability 0.73, over a 0.6 threshold and under WORK_THRESHOLD (0.9)
-    path = weights(tmp_path, "cote\t4\n", head="@bias\t-3\n@threshold\t0.6\n")
+def test_work_talk_with_nothing_distressing_must_clear_the_careful_threshold(tmp_path):
+    # bias -3 + 'cote' 3 = 0: probability 0.5, over a 0.4 threshold and under CAREFUL_THRESHOLD (0.6)
+    path = weights(tmp_path, "cote\t3\n", head="@bias\t-3\n@threshold\t0.4\n")
     detector = Detector(learned=path)
     assert detector.assess("j'ai mis de côté la boîte", "fr").urgent
     work = detector.assess("j'ai mis de côté la boîte pour le patient du 9", "fr")
@@ -82,18 +82,35 @@ def test_work_talk_with_nothing_distressing_must_clear_the_higher_threshold(tmp_
     # a distress phrase in the message: the ordinary threshold again
     both = detector.assess("j'ai mis de côté la boîte pour le patient du 9, je dors plus", "fr")
     assert both.urgent and "learned" in {s.category for s in both.signals}
-    # over WORK_THRESHOLD, work talk is raised too
-    high = Detector(learned=weights(tmp_path, "cote\t6\n", head="@bias\t-3\n@threshold\t0.6\n"))
+    # over CAREFUL_THRESHOLD, work talk is raised too
+    high = Detector(learned=weights(tmp_path, "cote\t4\n", head="@bias\t-3\n@threshold\t0.4\n"))
     assert high.assess("j'ai mis de côté la boîte pour le patient du 9", "fr").urgent
 
 
-def test_idioms_and_settled_rules_are_not_overruled(tmp_path):
+def test_idioms_and_settled_words_are_masked(tmp_path):
     detector = Detector(learned=weights(tmp_path, "mort\t9\nrire\t9\nmourir\t9\n"))
     # 'mort de rire' is an idiom the lexicons know: its words are masked before scoring
     assert detector.assess("je suis mort de rire", "fr").level == "none"
-    # reported speech was settled by the rules as someone else's: the weights do not overrule it
+    # reported speech was settled by the rules as someone else's: its words do not count
     reported = detector.assess("mon patient m'a dit qu'il voulait mourir", "fr")
     assert reported.level == "concern" and "learned" not in {s.category for s in reported.signals}
+
+
+def test_a_denial_does_not_hide_a_plan_after_it(tmp_path):
+    text = "I'm not going to do anything stupid. I keep counting the packs, different shops so nobody asks"
+    plain = Detector(learned=None).assess(text, "en")
+    assert plain.level == "concern" and "denied_ideation" in {s.category for s in plain.signals}
+    # the rest of the message: bias -3 + 'shops' 3.5 = 0.5, probability 0.62, over the careful 0.6
+    raised = Detector(learned=weights(tmp_path, "shops\t3.5\nstupid\t9\n", head="@bias\t-3\n@threshold\t0.4\n"))
+    a = raised.assess(text, "en")
+    assert a.urgent and {s.matched for s in a.signals if s.category == "learned"} == {"shops"}
+    # between the ordinary threshold (0.4) and the careful one: a denial still counts for something
+    below = Detector(learned=weights(tmp_path, "shops\t3\n", head="@bias\t-3\n@threshold\t0.4\n"))
+    assert below.assess(text, "en").level == "concern"
+    assert below.assess("I keep counting the packs, different shops so nobody asks", "en").urgent
+    # the denied words are masked: weight on them alone raises nothing
+    masked = Detector(learned=weights(tmp_path, "stupid\t9\nanything\t9\n", head="@bias\t-3\n@threshold\t0.4\n"))
+    assert masked.assess(text, "en").level == "concern"
 
 
 def test_training_is_deterministic_and_learns_the_words_that_separate():

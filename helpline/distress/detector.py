@@ -18,7 +18,7 @@ LEXICON_DIR = Path(__file__).with_name("lexicons")
 DEFAULT_LANG = "fr"
 # Categories produced by the rules from markers; the markers themselves are never output.
 MARKERS = frozenset({"life_affirm", "means_term", "acute_symptom", "farewell_hint", "idiom"})
-# What the rules decided is not the sender's risk now: the learned weights do not overrule them.
+# What the rules decided is not the sender's risk now: the learned weights do not read those words.
 SETTLED = frozenset({"denied_ideation", "third_party", "past_ideation"})
 
 
@@ -109,13 +109,16 @@ class Detector:
 
     def second_opinion(self, tokens: Tokens, matches: dict[str, list[Match]] | None,
                        found: list[Found]) -> list[Found]:
-        """The learned weights' reasons to call the message urgent, or [] (see learned.py)."""
-        if any(f.category in SETTLED for f in found):
-            return []
-        idioms = [(m.i, m.j) for m in matches["idiom"]] if matches else ()
+        """The learned weights' reasons to call the message urgent, or [] (see learned.py).
+
+        What the rules settled as not the sender's risk now (a denial, someone else's words, a past
+        episode) is masked like an idiom, and the rest must then clear the careful threshold."""
+        idioms = [(m.i, m.j) for m in matches["idiom"]] if matches else []
+        settled = [(f.i, f.j) for f in found if f.category in SETTLED]
         assert self.learned is not None
         work = not found and matches is not None and any(m.entry.category == "work" for m in matches["cue"])
-        if not self.learned.urgent(tokens.keys, idioms, work):
+        idioms += settled
+        if not self.learned.urgent(tokens.keys, idioms, work or bool(settled)):
             return []
         reasons = self.learned.explain(tokens.keys, idioms) or [(0, len(tokens.keys), 0.0)]
         return [Found("learned", "urgent", i, j) for i, j, _ in reasons]

@@ -30,7 +30,7 @@ WEIGHTS_FILE = Path(__file__).with_name("learned_weights.tsv")
 IDIOM = "\x00idiom"         # what a word inside a recognised idiom becomes (never a real key)
 MIN_WEIGHT = 0.1            # smaller weights are not written: dropping them changed no decision on the held-out sets
 EXPLAIN = 3                 # words shown as signals
-WORK_THRESHOLD = 0.9        # for work talk with nothing distressing in it (see `urgent`)
+CAREFUL_THRESHOLD = 0.6     # when the rules give a reason for doubt (see `urgent`)
 
 
 @dataclass(frozen=True)
@@ -137,11 +137,14 @@ class LearnedScorer:
         """Probability-like score in [0, 1] that the message is urgent."""
         return _sigmoid(self.logit(keys, idioms))
 
-    def urgent(self, keys: Sequence[str], idioms: Sequence[tuple[int, int]] = (), work: bool = False) -> bool:
-        """Over the threshold.  `work`: the message is work talk (a patient, a dose, a protocol) and
-        the lexicons found nothing distressing in it, so it must clear WORK_THRESHOLD: "j'ai mis de
-        côté l'insuline pour le patient du 9" shares its words with stockpiling, not its meaning."""
-        return self.logit(keys, idioms) >= (max(self.cut, _WORK_CUT) if work else self.cut)
+    def urgent(self, keys: Sequence[str], idioms: Sequence[tuple[int, int]] = (), careful: bool = False) -> bool:
+        """Over the threshold.  `careful`: the rest of the detector has a reason to doubt, so the
+        message must clear CAREFUL_THRESHOLD: it is work talk with nothing distressing in it ("j'ai
+        mis de côté l'insuline pour le patient du 9" shares its words with stockpiling, not its
+        meaning), or the rules settled part of it as a denial, someone else's words or a past
+        episode (the caller masks that part; the rest can still be a plan: "I'm not going to do
+        anything stupid. I just keep working out how many of the 500mg packs I'd need")."""
+        return self.logit(keys, idioms) >= (max(self.cut, _CAREFUL_CUT) if careful else self.cut)
 
     def explain(self, keys: Sequence[str], idioms: Iterable[tuple[int, int]] = (),
                 count: int = EXPLAIN) -> list[tuple[int, int, float]]:
@@ -158,7 +161,7 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-_WORK_CUT = _logit(WORK_THRESHOLD)
+_CAREFUL_CUT = _logit(CAREFUL_THRESHOLD)
 
 
 def _sigmoid(z: float) -> float:
