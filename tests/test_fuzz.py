@@ -6,6 +6,7 @@ markup inside the TwiML. The detector always returns a valid assessment.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,13 +26,20 @@ ALLOWED_TAGS = {"Response", "Say", "Gather", "Redirect", "Dial", "Number", "Hang
 FIELDS = ["CallSid", "MessageSid", "From", "To", "Body", "Digits", "SpeechResult", "DialCallStatus",
           "NumMedia", "ErrorCode", "Caller", "AccountSid", "Confidence"]
 
+SAMPLED = ["<Say>hi</Say>", "]]><Hangup/>", "&amp;&lt;", "\x00", "OK 1", "STOP", "AIDE", "1", "*", "+33612345678",
+           "anonymous", "je veux mourir", "completed", "0" * 40]
 texts = st.one_of(
     st.text(max_size=300),
     st.text(alphabet=st.characters(codec="utf-8"), min_size=1000, max_size=4000),
-    st.sampled_from(["<Say>hi</Say>", "]]><Hangup/>", "&amp;&lt;", "\x00", "OK 1", "STOP", "AIDE", "1", "*",
-                     "+33612345678", "anonymous", "je veux mourir", "completed", "0" * 40]),
+    st.sampled_from(SAMPLED),
 )
 params = st.dictionaries(st.one_of(st.sampled_from(FIELDS), st.text(min_size=1, max_size=20)), texts, max_size=8)
+
+# Hypothesis also draws string constants from the code under test ("0805 23 23 36"), which every reply
+# carries anyway: a value that our own code or catalogs contain is not an echo of the sender's words.
+ROOT = Path(__file__).resolve().parents[1]
+OWN_TEXT = "\n".join(path.read_text(encoding="utf-8") for package in ("helpline", "ivr", "sms", "locales")
+                     for path in sorted((ROOT / package).rglob("*")) if path.suffix in (".py", ".po"))
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +67,7 @@ def test_any_signed_parameters_give_twiml_or_4xx(fuzz_server, route, fields):
         tags = {el.tag for el in root.iter()}
         assert tags <= ALLOWED_TAGS, tags
         for value in fields.values():
-            if len(value) > 12 and value.strip():
+            if len(value) > 12 and value.strip() and (value in SAMPLED or value not in OWN_TEXT):
                 assert value not in response.text
 
 
