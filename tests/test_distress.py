@@ -183,7 +183,11 @@ def test_negated(detector, text, start, end, gap, expected):
     ("je veux mourir", 1, False),
     ("combien il faut pour ne pas se reveiller", 4, False),
     ("il dit pour ne pas se reveiller", 3, True),
-], ids=["elle", "reporter-verb", "she", "first-person-wins", "plain", "impersonal-il-faut", "il-says"])
+    ("ce soir il commence a ressembler a une solution", 5, False),
+    ("ma collegue dit que ca ressemble a une solution", 5, True),
+    ("il commence a vouloir mourir", 4, True),
+], ids=["elle", "reporter-verb", "she", "first-person-wins", "plain", "impersonal-il-faut", "il-says",
+        "il-names-the-idea", "idea-reported", "il-is-a-person"])
 def test_reported(detector, text, start, expected):
     toks = tokens_of(detector, text)
     matches = detector.matcher.find(toks)

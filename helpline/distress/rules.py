@@ -120,13 +120,17 @@ def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
         if c.entry.category in ("reporter", "hypothetical") and 0 <= m.i - c.j <= REPORT_SCOPE \
                 and not any(brk[c.j:m.i + 1]) and own.isdisjoint(keys[c.j:m.i]):
             return True
+    # 'ce soir il commence à ressembler à une solution': in French 'il'/'elle' name things as often
+    # as people, and a phrase whose subject is an idea (a `thing` verb first) is not a person's words
+    idea = keys[m.i] in words.get("thing", ())
     k = m.i
     while k > 0 and m.i - k < REPORT_SCOPE and not brk[k]:
         k -= 1
         key = keys[k]
         if key in words["self"]:
             return False
-        if key in words["other"] and k + 1 < len(keys) and keys[k + 1] in words.get("impersonal", ()):
+        if key in words["other"] and (idea or
+                                      k + 1 < len(keys) and keys[k + 1] in words.get("impersonal", ())):
             continue        # 'il faut pour ne pas se réveiller': a pronoun that names nobody
         if key in words["other"] or key in words["reporter"]:
             return True
