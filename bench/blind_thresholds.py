@@ -44,6 +44,25 @@ BLIND = {
     19: "49a42c324d11f600b68166770d6b49d21fe66edd",
     20: "35b24578536d4b9a9289fa614fd389c8b8865068",
     21: "35b24578536d4b9a9289fa614fd389c8b8865068",
+    22: "61367ac0cbbf86d73678f93b41162b4252537fda",
+    23: "967dfe73b021b169ada335ff7a372e4cf9029dcd",
+    24: "967dfe73b021b169ada335ff7a372e4cf9029dcd",
+    25: "57212859c1b961e3938ff6ad66a7f462ec588619",
+    26: "57212859c1b961e3938ff6ad66a7f462ec588619",
+    27: "6883c3c7bda3bf64af4f42675f652d536256c7cc",
+    28: "6883c3c7bda3bf64af4f42675f652d536256c7cc",
+    29: "bede9a2c57e4d98ad4c0966d59fbc2f5fdfdaf41",
+    30: "bede9a2c57e4d98ad4c0966d59fbc2f5fdfdaf41",
+    31: "71491fdc7b2f6e1588120554bce1323c5b028214",
+    32: "71491fdc7b2f6e1588120554bce1323c5b028214",
+    33: "f12373fe04dc1567cc9ad8e7f395b62d7ccd746a",
+    34: "f12373fe04dc1567cc9ad8e7f395b62d7ccd746a",
+    35: "16705740a5ccba6d614bacfbf201444ec010993d",
+    36: "16705740a5ccba6d614bacfbf201444ec010993d",
+    37: "bef50260869bc98f88bee051fcf91716116f9e6d",
+    38: "bef50260869bc98f88bee051fcf91716116f9e6d",
+    39: "792ddbd82ba159b45f7254046c654c1e59641d08",
+    40: "792ddbd82ba159b45f7254046c654c1e59641d08",
 }
 
 # Run inside an old checkout with that checkout's code: refit (or not), then assess the holdout at
@@ -107,6 +126,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--shipped", action="store_true", help="each commit's own weights, no refit")
     parser.add_argument("--also", type=Path, nargs="*", default=[],
                         help="more labelled files to refit with at every commit (cases written since)")
+    parser.add_argument("--from", dest="first", type=int, default=min(BLIND), help="first holdout set")
+    parser.add_argument("--to", dest="last", type=int, default=max(BLIND), help="last holdout set")
     args = parser.parse_args(argv)
     if not args.shipped and not DEV.exists():
         parser.error(f"{DEV} is needed to refit as those commits did")
@@ -116,6 +137,8 @@ def main(argv: list[str]) -> int:
     print("each cell: urgent recall, urgent precision, 'none' rated urgent")
     with tempfile.TemporaryDirectory(prefix="blind-") as tmp:
         for n, commit in BLIND.items():
+            if not args.first <= n <= args.last:
+                continue
             holdout = ROOT / f"tests/data/distress_holdout{n}.jsonl"
             labels = [json.loads(line)["label"] for line in holdout.read_text(encoding="utf-8").splitlines() if line.strip()]
             tree = Path(tmp) / f"h{n}"
@@ -134,7 +157,7 @@ def main(argv: list[str]) -> int:
                 pooled[key] = [a + b for a, b in zip(pooled.get(key, [0] * 6), figures(labels, lv))]
             print(f"h{n:<3} {commit[:7]}  " + " | ".join(f"{key}: {cell(figures(labels, lv))}" for key, lv in levels.items()),
                   flush=True)
-    print("pooled over", len(BLIND), "sets:")
+    print(f"pooled over holdouts {args.first} to {args.last}:")
     for key, total in pooled.items():
         print(f"  {key:>12}: {cell(total)}")
     return 0
