@@ -252,6 +252,11 @@ BEHAVIOUR = [
     ("means-stockpile", "j'ai mis de côté du KCl du service", "urgent"),
     ("means-as-error", "l'erreur de KCl c'était moi, j'y pense tout le temps", "concern"),
     ("means-self-care", "je fais mon insuline à 19h, rappelez après", "none"),
+    # a harmless idiom hides the means context it overlaps, not a plan next to it
+    ("idiom-hides-means-context", "we've been saving up for a holiday and I plan a very long sleep by the pool", "none"),
+    ("means-context-kept", "been saving up my tablets, planning a very long sleep", "urgent"),
+    # in French 'il' can name the idea itself
+    ("il-names-the-idea", "Suicide. Ce mot tourne. Ce soir il commence à ressembler à une solution", "urgent"),
     # a quotation is someone else's words, unless it is the sender's own inner voice
     ("quoted-other", "ma collègue m'a dit 'je veux mourir', j'ai peur pour elle", "concern"),
     ("quoted-own-before", "je me dis « je veux mourir » tout le temps", "urgent"),

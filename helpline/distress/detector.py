@@ -164,7 +164,9 @@ class Detector:
         if by_role:
             if "means_term" in by_role:
                 work = [c for c in matches["cue"] if c.entry.category == "work"]
-                found += combine.means(by_role["means_term"], context, work)
+                # a harmless idiom hides the context it overlaps too ('saving up for a holiday')
+                near_means = [c for c in context if not rules.masked_by_idiom(c, idioms)] if idioms else context
+                found += combine.means(by_role["means_term"], near_means, work)
             if "acute_symptom" in by_role:
                 found += combine.acute(by_role["acute_symptom"], context)
             if "farewell_hint" in by_role:
