@@ -101,6 +101,11 @@ def test_inside_quotes():
     assert inside_quotes(text, text.index("pendu"))
     assert not inside_quotes(text, text.index("rien"))
     assert not inside_quotes("I'd have done it", 4)
+    # a single quote right before the position opens the quotation it starts
+    said = "elle m'a dit ce matin 'si je pouvais disparaitre je le ferais'. moi je vais bien"
+    assert inside_quotes(said, said.index("si je"))
+    assert not inside_quotes(said, said.index("moi"))
+    assert not inside_quotes("it's 'fine' I'd say", len("it's 'fine' I"))
 
 
 # --- patterns ----------------------------------------------------------------------------------

@@ -325,7 +325,8 @@ def inside_quotes(text: str, pos: int) -> bool:
     for m in re.finditer(r"\"|'", head):
         i = m.start()
         before = head[i - 1] if i else " "
-        after = head[i + 1] if i + 1 < len(head) else " "
+        # a mark right before `pos` opens on the character at `pos` ("dit ce matin 'si je...")
+        after = head[i + 1] if i + 1 < len(head) else text[pos:pos + 1] or " "
         if head[i] == '"':
             if opened > closed:
                 closed += 1
