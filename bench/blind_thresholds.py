@@ -14,7 +14,8 @@ is not recorded; the nearest is used).
 
 It needs the git history (a clone, not an export) and the shared dev set beside the repository,
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
-About 4 minutes per `--l2` value on one core.
+It covers holdouts 9 to 40 (`--from`/`--to` choose); holdouts 9 to 21 took about 4 minutes per `--l2`
+value on one core, and holdouts 27 to 40 with `--shipped` under 8 minutes.
 """
 from __future__ import annotations
 
