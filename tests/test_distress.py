@@ -376,6 +376,10 @@ CUE_BEHAVIOUR = [
     ("trap-negated-fr", "j'ai pas de cachets chez moi, je voulais juste parler", "none"),
     ("trap-reported-en", "my friend told me she swallowed the rest of the pills last night", "concern"),
     ("trap-recurring-panic-en", "i'm shaking every time i'm in the staff toilet near bay 2", "concern"),
+    ("trap-ward-fridge-en", "the NovoRapid pens are in the fridge", "none"),
+    ("trap-took-the-whole-team-en", "took the whole team out for a curry", "none"),
+    ("taken-whole-box-en", "took the whole box of zopiclone", "urgent"),
+    ("means-my-fridge-en", "got 6 novorapid pens in my fridge now", "urgent"),
 ]
 
 
