@@ -507,3 +507,21 @@ def test_targets(path, detector):
     assert report.precision("urgent") >= 0.85, detail
     assert report.none_as_urgent <= 0.03, detail
     assert report.flagged_recall >= 0.90, detail
+
+
+@pytest.mark.parametrize("text", [
+    "Work question: when we report an overdose as a medication incident, does your service get told?",
+    "I'm writing an SOP on managing accidental overdose in patients, any guidance for staff?",
+    "my team lead joked I'd OD on caffeine this week 😂 how long for a callback?",
+])
+def test_overdose_as_work_talk_is_not_urgent(text):
+    assert assess(text).level != "urgent"
+
+
+@pytest.mark.parametrize("text", [
+    "Took an overdose last night, nobody knows",
+    "I overdosed on my meds",
+    "thinking about an overdose tonight",
+])
+def test_own_overdose_is_urgent_from_the_lexicons_alone(text):
+    assert Detector(learned=None).assess(text).level == "urgent"
