@@ -49,10 +49,16 @@ class Fit:
     # 0.35 caught 0.930 at 0.921 with 1.0 %, 0.3 caught 0.941 at 0.913 with 1.2 % (holdout 30 fell
     # to 0.837 precision).  On 300 everyday messages by an unseen writer (holdout 43) 0.4 raised
     # 0.7 % and both 0.35 and 0.3 1.0 %; 0.3 also raised ordinary French ("jsp qu'il me croit
-    # encore") that 0.35 does not.
+    # encore") that 0.35 does not.  It was lowered again, to 0.3, on holdouts 41 to 57 (`--shipped
+    # --from 41`: 16 sets, 3,200 messages, each scored by the weights of the commit that first
+    # measured it): 0.35 caught 0.938 of urgent messages at precision 0.965 with 1.1 % of 'none'
+    # ones raised, 0.3 caught 0.947 at 0.962 with 1.1 %, 0.25 caught 0.958 at 0.956 with 1.4 % (and
+    # holdout 51 over the 3 % line).  On holdout 43 left out of the fit, 0.35 and 0.3 both raised
+    # 3 of 300 everyday messages, 0.25 raised 4; on the hard everyday messages left out (half were
+    # chosen because an earlier detector raised them) 0.3 raised 13 % where 0.35 raised 11 %.
     l2: float = 3e-2
     seed: int = 1
-    threshold: float = 0.35
+    threshold: float = 0.3
 
 
 def features(keys: Sequence[str], idioms: Iterable[tuple[int, int]] = ()) -> tuple[list[str], list[tuple[str, str]]]:
