@@ -525,3 +525,21 @@ def test_overdose_as_work_talk_is_not_urgent(text):
 ])
 def test_own_overdose_is_urgent_from_the_lexicons_alone(text):
     assert Detector(learned=None).assess(text).level == "urgent"
+
+
+@pytest.mark.parametrize("text", [
+    "on peut faire une overdose de café ? 4e de la nuit",
+    "j'ai fait une overdose de réunions cette semaine, blague à part votre numéro marche ?",
+    "comment on déclare une overdose accidentelle d'un patient",
+])
+def test_overdose_as_work_talk_or_hyperbole_is_not_urgent_fr(text):
+    assert assess(text).level != "urgent"
+
+
+@pytest.mark.parametrize("text", [
+    "je vais faire une overdose ce soir",
+    "j'ai fait une overdose de somnifères",
+    "je pense à faire une overdose",
+])
+def test_own_overdose_is_urgent_from_the_lexicons_alone_fr(text):
+    assert Detector(learned=None).assess(text).level == "urgent"
