@@ -513,8 +513,11 @@ def test_targets(path, detector):
     "Work question: when we report an overdose as a medication incident, does your service get told?",
     "I'm writing an SOP on managing accidental overdose in patients, any guidance for staff?",
     "my team lead joked I'd OD on caffeine this week 😂 how long for a callback?",
+    "on peut faire une overdose de café ? 4e de la nuit",
+    "j'ai fait une overdose de réunions cette semaine, blague à part votre numéro marche ?",
+    "comment on déclare une overdose accidentelle d'un patient",
 ])
-def test_overdose_as_work_talk_is_not_urgent(text):
+def test_overdose_as_work_talk_or_hyperbole_is_not_urgent(text):
     assert assess(text).level != "urgent"
 
 
@@ -522,24 +525,9 @@ def test_overdose_as_work_talk_is_not_urgent(text):
     "Took an overdose last night, nobody knows",
     "I overdosed on my meds",
     "thinking about an overdose tonight",
-])
-def test_own_overdose_is_urgent_from_the_lexicons_alone(text):
-    assert Detector(learned=None).assess(text).level == "urgent"
-
-
-@pytest.mark.parametrize("text", [
-    "on peut faire une overdose de café ? 4e de la nuit",
-    "j'ai fait une overdose de réunions cette semaine, blague à part votre numéro marche ?",
-    "comment on déclare une overdose accidentelle d'un patient",
-])
-def test_overdose_as_work_talk_or_hyperbole_is_not_urgent_fr(text):
-    assert assess(text).level != "urgent"
-
-
-@pytest.mark.parametrize("text", [
     "je vais faire une overdose ce soir",
     "j'ai fait une overdose de somnifères",
     "je pense à faire une overdose",
 ])
-def test_own_overdose_is_urgent_from_the_lexicons_alone_fr(text):
+def test_own_overdose_is_urgent_from_the_lexicons_alone(text):
     assert Detector(learned=None).assess(text).level == "urgent"
