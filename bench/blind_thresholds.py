@@ -1,6 +1,7 @@
 """How the learned layer's penalty and threshold trade blind urgent recall for false alarms.
 
-    python bench/blind_thresholds.py [--l2 0.03 0.003] [--thresholds 0.9 0.6 0.4] [--shipped] [--also FILE ...]
+    python bench/blind_thresholds.py [--l2 0.03 0.003] [--thresholds 0.9 0.6 0.4] [--careful 0.6 0.4]
+                                     [--shipped] [--also FILE ...] [--from N] [--to N]
 
 Every holdout set was written by someone who never saw the repository and measured once, at one
 commit, before anything was learned from it.  This script checks each of those commits out again
@@ -14,7 +15,9 @@ is not recorded; the nearest is used).
 
 It needs the git history (a clone, not an export) and the shared dev set beside the repository,
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
-It covers holdouts 9 to 57 but 43, which is all everyday messages (`--from`/`--to` choose);
+`--careful` also tries each careful threshold (what work talk with nothing distressing in it, and
+the rest of a message after a denial, someone else's words or a past episode, must clear; commits
+from holdout 27 on have one).  It covers holdouts 9 to 101 but 43, which is all everyday messages (`--from`/`--to` choose);
 holdouts 9 to 21 took about 4 minutes per `--l2` value on one core, holdouts 27 to 40 with
 `--shipped` under 8 minutes, and holdouts 41 to 57 with `--shipped` about 9 minutes.
 """
@@ -81,6 +84,50 @@ BLIND = {
     55: "033257bd42cbb528f0d116c8e6102fd2d646fcc9",
     56: "033257bd42cbb528f0d116c8e6102fd2d646fcc9",
     57: "033257bd42cbb528f0d116c8e6102fd2d646fcc9",
+    58: "f79f84f70781f0109e3ff0541c740be59edd3728",
+    59: "f79f84f70781f0109e3ff0541c740be59edd3728",
+    60: "f79f84f70781f0109e3ff0541c740be59edd3728",
+    61: "f79f84f70781f0109e3ff0541c740be59edd3728",
+    62: "f79f84f70781f0109e3ff0541c740be59edd3728",
+    63: "f79f84f70781f0109e3ff0541c740be59edd3728",
+    64: "f79f84f70781f0109e3ff0541c740be59edd3728",
+    65: "f79f84f70781f0109e3ff0541c740be59edd3728",
+    66: "f79f84f70781f0109e3ff0541c740be59edd3728",
+    67: "f79f84f70781f0109e3ff0541c740be59edd3728",
+    68: "f79f84f70781f0109e3ff0541c740be59edd3728",
+    69: "f79f84f70781f0109e3ff0541c740be59edd3728",
+    70: "f79f84f70781f0109e3ff0541c740be59edd3728",
+    71: "f79f84f70781f0109e3ff0541c740be59edd3728",
+    72: "f79f84f70781f0109e3ff0541c740be59edd3728",
+    73: "0a07c9cbe5d6d2f4a0e083597533bab9708829cc",
+    74: "0a07c9cbe5d6d2f4a0e083597533bab9708829cc",
+    75: "0a07c9cbe5d6d2f4a0e083597533bab9708829cc",
+    76: "0a07c9cbe5d6d2f4a0e083597533bab9708829cc",
+    77: "0a07c9cbe5d6d2f4a0e083597533bab9708829cc",
+    78: "31c97abb06826484acb982b26bbbb42b146b63c2",
+    79: "31c97abb06826484acb982b26bbbb42b146b63c2",
+    80: "b1de7bb2f000794b0bae17d65688516fdcc47921",
+    81: "b1de7bb2f000794b0bae17d65688516fdcc47921",
+    82: "b1de7bb2f000794b0bae17d65688516fdcc47921",
+    83: "b1de7bb2f000794b0bae17d65688516fdcc47921",
+    84: "b1de7bb2f000794b0bae17d65688516fdcc47921",
+    85: "b1de7bb2f000794b0bae17d65688516fdcc47921",
+    86: "728d222e93be257ae5d66100ded4cc5104289e39",
+    87: "728d222e93be257ae5d66100ded4cc5104289e39",
+    88: "728d222e93be257ae5d66100ded4cc5104289e39",
+    89: "728d222e93be257ae5d66100ded4cc5104289e39",
+    90: "f7cc199708cb277a5a7e870585da19e9985f9c26",
+    91: "f7cc199708cb277a5a7e870585da19e9985f9c26",
+    92: "f7cc199708cb277a5a7e870585da19e9985f9c26",
+    93: "f7cc199708cb277a5a7e870585da19e9985f9c26",
+    94: "e19bcfca0490542b4409c2a166f1083388d80578",
+    95: "e19bcfca0490542b4409c2a166f1083388d80578",
+    96: "e19bcfca0490542b4409c2a166f1083388d80578",
+    97: "e19bcfca0490542b4409c2a166f1083388d80578",
+    98: "e19bcfca0490542b4409c2a166f1083388d80578",
+    99: "e19bcfca0490542b4409c2a166f1083388d80578",
+    100: "e19bcfca0490542b4409c2a166f1083388d80578",
+    101: "e19bcfca0490542b4409c2a166f1083388d80578",
 }
 
 # Run inside an old checkout with that checkout's code: refit (or not), then assess the holdout at
@@ -91,7 +138,7 @@ sys.path.insert(0, '.')
 from helpline.distress import Detector
 from helpline.distress import learned as L
 holdout, dev, l2s, thresholds = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
-also = json.loads(sys.argv[5])
+also, carefuls = json.loads(sys.argv[5]), json.loads(sys.argv[6])
 cases = [json.loads(l) for l in open(holdout, encoding='utf-8') if l.strip()]
 d = Detector()
 scorers = {}
@@ -119,7 +166,10 @@ for key, scorer in scorers.items():
     for t in thresholds:
         scorer.threshold = t
         scorer.cut = math.log(t / (1 - t))
-        out[f'{key}@{t}'] = [d.assess(c['text']).level for c in cases]
+        for careful in carefuls or [None]:
+            if careful is not None:
+                L._CAREFUL_CUT = math.log(careful / (1 - careful))   # commits before holdout 27 have none
+            out[f'{key}@{t}' + (f' c{careful}' if careful is not None else '')] = [d.assess(c['text']).level for c in cases]
 print(json.dumps(out))
 """
 
@@ -142,6 +192,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--l2", type=float, nargs="+", default=[0.03])
     parser.add_argument("--thresholds", type=float, nargs="+", default=[0.9, 0.6, 0.5, 0.4, 0.35])
     parser.add_argument("--shipped", action="store_true", help="each commit's own weights, no refit")
+    parser.add_argument("--careful", type=float, nargs="*", default=[],
+                        help="careful thresholds to try (learned.CAREFUL_THRESHOLD); default: each commit's own")
     parser.add_argument("--also", type=Path, nargs="*", default=[],
                         help="more labelled files to refit with at every commit (cases written since)")
     parser.add_argument("--from", dest="first", type=int, default=min(BLIND), help="first holdout set")
@@ -163,7 +215,8 @@ def main(argv: list[str]) -> int:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(tree), commit], check=True)
             try:
                 run = subprocess.run([sys.executable, "-c", PROBE, str(holdout), str(DEV), json.dumps(l2s),
-                                      json.dumps(args.thresholds), json.dumps([str(p.resolve()) for p in args.also])],
+                                      json.dumps(args.thresholds), json.dumps([str(p.resolve()) for p in args.also]),
+                                      json.dumps(args.careful)],
                                      cwd=tree, env=env, capture_output=True, text=True)
             finally:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from helpline.distress import Detector, LexiconError
 from helpline.distress.cli import detect
+from helpline.distress import learned as L
 from helpline.distress.learned import IDIOM, WEIGHTS_FILE, Fit, LearnedScorer, cross_validate, features, train
 
 
@@ -73,8 +74,9 @@ def test_detector_raises_a_message_the_lexicons_miss_and_says_why(tmp_path):
 
 
 def test_work_talk_with_nothing_distressing_must_clear_the_careful_threshold(tmp_path):
-    # bias -3 + 'cote' 3 = 0: probability 0.5, over a 0.4 threshold and under CAREFUL_THRESHOLD (0.6)
-    path = weights(tmp_path, "cote\t3\n", head="@bias\t-3\n@threshold\t0.4\n")
+    # bias -3 + 'cote' 2.5 = -0.5: probability 0.38, over a 0.3 threshold and under CAREFUL_THRESHOLD (0.4)
+    assert L.CAREFUL_THRESHOLD == 0.4
+    path = weights(tmp_path, "cote\t2.5\n", head="@bias\t-3\n@threshold\t0.3\n")
     detector = Detector(learned=path)
     assert detector.assess("j'ai mis de côté la boîte", "fr").urgent
     work = detector.assess("j'ai mis de côté la boîte pour le patient du 9", "fr")
@@ -83,7 +85,7 @@ def test_work_talk_with_nothing_distressing_must_clear_the_careful_threshold(tmp
     both = detector.assess("j'ai mis de côté la boîte pour le patient du 9, je dors plus", "fr")
     assert both.urgent and "learned" in {s.category for s in both.signals}
     # over CAREFUL_THRESHOLD, work talk is raised too
-    high = Detector(learned=weights(tmp_path, "cote\t4\n", head="@bias\t-3\n@threshold\t0.4\n"))
+    high = Detector(learned=weights(tmp_path, "cote\t3\n", head="@bias\t-3\n@threshold\t0.3\n"))
     assert high.assess("j'ai mis de côté la boîte pour le patient du 9", "fr").urgent
 
 
@@ -100,16 +102,16 @@ def test_a_denial_does_not_hide_a_plan_after_it(tmp_path):
     text = "I'm not going to do anything stupid. I keep counting the packs, different shops so nobody asks"
     plain = Detector(learned=None).assess(text, "en")
     assert plain.level == "concern" and "denied_ideation" in {s.category for s in plain.signals}
-    # the rest of the message: bias -3 + 'shops' 3.5 = 0.5, probability 0.62, over the careful 0.6
-    raised = Detector(learned=weights(tmp_path, "shops\t3.5\nstupid\t9\n", head="@bias\t-3\n@threshold\t0.4\n"))
+    # the rest of the message: bias -3 + 'shops' 3 = 0, probability 0.5, over the careful 0.4
+    raised = Detector(learned=weights(tmp_path, "shops\t3\nstupid\t9\n", head="@bias\t-3\n@threshold\t0.3\n"))
     a = raised.assess(text, "en")
     assert a.urgent and {s.matched for s in a.signals if s.category == "learned"} == {"shops"}
-    # between the ordinary threshold (0.4) and the careful one: a denial still counts for something
-    below = Detector(learned=weights(tmp_path, "shops\t3\n", head="@bias\t-3\n@threshold\t0.4\n"))
+    # between the ordinary threshold (0.3) and the careful one (probability 0.38): a denial still counts for something
+    below = Detector(learned=weights(tmp_path, "shops\t2.5\n", head="@bias\t-3\n@threshold\t0.3\n"))
     assert below.assess(text, "en").level == "concern"
     assert below.assess("I keep counting the packs, different shops so nobody asks", "en").urgent
     # the denied words are masked: weight on them alone raises nothing
-    masked = Detector(learned=weights(tmp_path, "stupid\t9\nanything\t9\n", head="@bias\t-3\n@threshold\t0.4\n"))
+    masked = Detector(learned=weights(tmp_path, "stupid\t9\nanything\t9\n", head="@bias\t-3\n@threshold\t0.3\n"))
     assert masked.assess(text, "en").level == "concern"
 
 

@@ -30,7 +30,14 @@ WEIGHTS_FILE = Path(__file__).with_name("learned_weights.tsv")
 IDIOM = "\x00idiom"         # what a word inside a recognised idiom becomes (never a real key)
 MIN_WEIGHT = 0.1            # smaller weights are not written: dropping them changed no decision on the held-out sets
 EXPLAIN = 3                 # words shown as signals
-CAREFUL_THRESHOLD = 0.6     # when the rules give a reason for doubt (see `urgent`)
+# When the rules give a reason for doubt (see `urgent`).  0.6 until holdout 101; lowered to 0.4 on
+# blind first measures (bench/blind_thresholds.py --shipped --thresholds 0.3 --careful 0.6 0.5 0.4
+# 0.3, each set scored by the weights of the commit that first measured it): over holdouts 58 to
+# 101 (8,800 messages) 0.6, 0.5, 0.4 and 0.3 caught 0.967, 0.970, 0.972 and 0.974 of urgent
+# messages and raised 0.5 % of 'none' ones at every setting (27 to 57: 0.944, 0.947, 0.949, 0.953,
+# 1.2 % each).  Not 0.3: in a 5-fold refit over every labelled case, 0.4 raised 21 more of our
+# 3,207 'none' near-misses and hard everyday messages than 0.6 did, 0.3 raised 43.
+CAREFUL_THRESHOLD = 0.4
 
 
 @dataclass(frozen=True)
