@@ -17,7 +17,7 @@ It needs the git history (a clone, not an export) and the shared dev set beside 
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
 `--careful` also tries each careful threshold (what work talk with nothing distressing in it, and
 the rest of a message after a denial, someone else's words or a past episode, must clear; commits
-from holdout 27 on have one).  It covers holdouts 9 to 101 but 43, which is all everyday messages (`--from`/`--to` choose);
+from holdout 27 on have one).  It covers holdouts 9 to 115 but 43, which is all everyday messages (`--from`/`--to` choose);
 holdouts 9 to 21 took about 4 minutes per `--l2` value on one core, holdouts 27 to 40 with
 `--shipped` under 8 minutes, and holdouts 41 to 57 with `--shipped` about 9 minutes.
 """
@@ -128,6 +128,20 @@ BLIND = {
     99: "e19bcfca0490542b4409c2a166f1083388d80578",
     100: "e19bcfca0490542b4409c2a166f1083388d80578",
     101: "e19bcfca0490542b4409c2a166f1083388d80578",
+    102: "191bc5af6f78dc40c4fe6698784feb8a801367cc",
+    103: "191bc5af6f78dc40c4fe6698784feb8a801367cc",
+    104: "191bc5af6f78dc40c4fe6698784feb8a801367cc",
+    105: "191bc5af6f78dc40c4fe6698784feb8a801367cc",
+    106: "191bc5af6f78dc40c4fe6698784feb8a801367cc",
+    107: "191bc5af6f78dc40c4fe6698784feb8a801367cc",
+    108: "191bc5af6f78dc40c4fe6698784feb8a801367cc",
+    109: "191bc5af6f78dc40c4fe6698784feb8a801367cc",
+    110: "135fbb3530c69732f3c335ad49186f94f7dcb5e5",
+    111: "135fbb3530c69732f3c335ad49186f94f7dcb5e5",
+    112: "135fbb3530c69732f3c335ad49186f94f7dcb5e5",
+    113: "135fbb3530c69732f3c335ad49186f94f7dcb5e5",
+    114: "135fbb3530c69732f3c335ad49186f94f7dcb5e5",
+    115: "135fbb3530c69732f3c335ad49186f94f7dcb5e5",
 }
 
 # Run inside an old checkout with that checkout's code: refit (or not), then assess the holdout at
