@@ -63,9 +63,14 @@ class Fit:
     # holdout 51 over the 3 % line).  On holdout 43 left out of the fit, 0.35 and 0.3 both raised
     # 3 of 300 everyday messages, 0.25 raised 4; on the hard everyday messages left out (half were
     # chosen because an earlier detector raised them) 0.3 raised 13 % where 0.35 raised 11 %.
+    # Lowered to 0.25 on holdouts 58 to 115 (`--shipped --from 58 --to 115 --thresholds 0.3 0.25 0.2
+    # --careful 0.4`: 58 sets, 11,600 messages): 0.3 caught 0.971 of urgent messages at precision
+    # 0.963 with 0.5 % of 'none' ones raised, 0.25 caught 0.977 at 0.960 with 0.6 %, 0.2 caught 0.984
+    # at 0.951 with 0.9 %; sets meeting every target (recall 0.97, precision 0.85, 'none' raised at
+    # most 3 %) were 34, 41 and 43 of 58, sets over 3 % 'none' raised 4, 6 and 9.
     l2: float = 3e-2
     seed: int = 1
-    threshold: float = 0.3
+    threshold: float = 0.25
 
 
 def features(keys: Sequence[str], idioms: Iterable[tuple[int, int]] = ()) -> tuple[list[str], list[tuple[str, str]]]:
