@@ -17,7 +17,7 @@ It needs the git history (a clone, not an export) and the shared dev set beside 
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
 `--careful` also tries each careful threshold (what work talk with nothing distressing in it, and
 the rest of a message after a denial, someone else's words or a past episode, must clear; commits
-from holdout 27 on have one).  It covers holdouts 9 to 115 but 43, which is all everyday messages (`--from`/`--to` choose);
+from holdout 27 on have one).  It covers holdouts 9 to 127 but 43, which is all everyday messages (`--from`/`--to` choose);
 holdouts 9 to 21 took about 4 minutes per `--l2` value on one core, holdouts 27 to 40 with
 `--shipped` under 8 minutes, and holdouts 41 to 57 with `--shipped` about 9 minutes.
 """
@@ -142,6 +142,18 @@ BLIND = {
     113: "135fbb3530c69732f3c335ad49186f94f7dcb5e5",
     114: "135fbb3530c69732f3c335ad49186f94f7dcb5e5",
     115: "135fbb3530c69732f3c335ad49186f94f7dcb5e5",
+    116: "dd015be41c8d67bdab0a09295bf5865ad6c5b22b",
+    117: "dd015be41c8d67bdab0a09295bf5865ad6c5b22b",
+    118: "dd015be41c8d67bdab0a09295bf5865ad6c5b22b",
+    119: "dd015be41c8d67bdab0a09295bf5865ad6c5b22b",
+    120: "dd015be41c8d67bdab0a09295bf5865ad6c5b22b",
+    121: "dd015be41c8d67bdab0a09295bf5865ad6c5b22b",
+    122: "dd015be41c8d67bdab0a09295bf5865ad6c5b22b",
+    123: "dd015be41c8d67bdab0a09295bf5865ad6c5b22b",
+    124: "dd015be41c8d67bdab0a09295bf5865ad6c5b22b",
+    125: "dd015be41c8d67bdab0a09295bf5865ad6c5b22b",
+    126: "dd015be41c8d67bdab0a09295bf5865ad6c5b22b",
+    127: "dd015be41c8d67bdab0a09295bf5865ad6c5b22b",
 }
 
 # Run inside an old checkout with that checkout's code: refit (or not), then assess the holdout at
