@@ -67,6 +67,14 @@ def test_tokens_map_sms_spelling_and_keep_original_offsets():
     assert [t.brk for t in toks] == [False, False, False, True]
 
 
+def test_sms_mempecher_is_a_negated_keep_verb_not_a_denial():
+    # "m'empêcher" written as one word used to leave 'pas' within reach of 'me couper'
+    lex = Detector(learned=None)
+    assert lex.normalizer.split("jai pas pu mempecher de").keys == ["j", "ai", "pas", "pu", "m", "empecher", "de"]
+    assert lex.assess("jai pas pu mempecher de me couper", "fr").level == "urgent"
+    assert lex.assess("jai pas pu me couper", "fr").level == "concern"
+
+
 def test_speech_fillers_are_left_out_and_a_break_before_one_moves_on():
     norm = Normalizer({}, {})
     text = "i keep um thinking. Euhhh je veux, uh, partir"
