@@ -123,7 +123,7 @@ def test_training_is_deterministic_and_learns_the_words_that_separate():
     assert (bias, first) == train(examples, fit)
     assert first["bon"] > 0 > first["vacances"] and "vais" not in first or abs(first["vais"]) < first["bon"]
     figures = cross_validate([(*e, "urgent" if e[2] else "none") for e in examples], fit)
-    assert figures == {"urgent_recall": 1.0, "none_as_urgent": 0.0}
+    assert figures == {"recall": 1.0, "none_raised": 0.0}
 
 
 def test_cli_train_writes_weights_that_load(tmp_path):
@@ -141,3 +141,45 @@ def test_cli_train_writes_weights_that_load(tmp_path):
     bad.write_text('{"text": "x", "label": "maybe"}\n', encoding="utf-8")
     result = CliRunner().invoke(detect, ["--train", str(out), str(bad)])
     assert result.exit_code != 0 and "bad.jsonl:1" in result.output
+
+
+def test_concern_weights_raise_only_from_none_to_concern(tmp_path):
+    # the lexicons leave this at none; bias -3 + "repase" (the key of "repasse") 4 = 1: probability 0.73
+    text = "je repasse devant la chambre 12 chaque matin"
+    concern = weights(tmp_path, "repase\t4\nsecouer\t9\nrire\t9\n", head="@bias\t-3\n@threshold\t0.6\n")
+    plain = Detector(learned=None, learned_concern=None)
+    assert plain.assess(text, "fr").level == "none"
+    detector = Detector(learned=None, learned_concern=concern)
+    a = detector.assess(text, "fr")
+    assert a.level == "concern" and [(s.category, s.level, s.matched) for s in a.signals] == [("learned", "concern", "repasse")]
+    # never to urgent, and never over a level the rest of the detector gave
+    urgent = "j'ai envie de secouer le bébé, je dois sortir, aidez moi"
+    assert plain.assess(urgent, "fr").urgent and detector.assess(urgent, "fr").urgent
+    assert "learned" not in {s.category for s in detector.assess(urgent, "fr").signals}
+    # idioms are masked as for the urgency weights
+    assert detector.assess("je suis mort de rire", "fr").level == "none"
+    # under the threshold: nothing
+    low = Detector(learned=None, learned_concern=weights(tmp_path, "repase\t3\n", head="@bias\t-3\n@threshold\t0.6\n"))
+    assert low.assess(text, "fr").level == "none"
+
+
+def test_shipped_concern_weights_come_with_the_shipped_detector_only():
+    shipped = Detector()
+    assert shipped.learned_concern is not None and shipped.learned_concern.path == L.CONCERN_WEIGHTS_FILE
+    assert shipped.learned_concern.threshold == L.CONCERN_THRESHOLD
+    assert Detector(learned=None).learned_concern is None
+
+
+def test_cli_train_concern_fits_concern_or_urgent_against_none(tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    rows = [{"text": f"je relis le dossier sans arret {n}", "lang": "fr", "label": "concern"} for n in range(10)]
+    rows += [{"text": f"je veux partir pour de bon {n}", "lang": "fr", "label": "urgent"} for n in range(5)]
+    rows += [{"text": f"je pars en vacances {n}", "lang": "fr", "label": "none"} for n in range(10)]
+    cases.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    out = tmp_path / "c.tsv"
+    result = CliRunner().invoke(detect, ["--train-concern", str(out), str(cases)])
+    assert result.exit_code == 0, result.output
+    assert "cases: 25 (15 concern-or-urgent)" in result.output
+    assert out.read_text(encoding="utf-8").startswith("# Learned concern weights")
+    scorer = LearnedScorer(out)
+    assert scorer.words["relis"] > 0 and scorer.threshold == L.CONCERN_THRESHOLD

@@ -17,16 +17,22 @@ from .evaluate import LEVELS, evaluate
 @click.option("--lang", "lang", default=None, help="Locale for plain text lines (guessed when absent).")
 @click.option("--train", "train_out", type=click.Path(dir_okay=False, path_type=Path),
               help="Fit the learned urgency weights on the labelled FILES and write them here.")
+@click.option("--train-concern", "concern_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Fit the learned concern weights (concern or urgent against none) and write them here.")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def detect(jsonl: bool, evaluate_file: Path | None, lang: str | None, train_out: Path | None,
-           files: tuple[Path, ...]) -> None:
+           concern_out: Path | None, files: tuple[Path, ...]) -> None:
     """Print one JSON assessment per input line (level, lang, signals).
 
     With --train OUT FILE...: fit the learned weights on labelled JSONL files (text, lang, label),
-    print their 5-fold cross-validated figures, and write them to OUT.
+    print their 5-fold cross-validated figures, and write them to OUT; --train-concern OUT FILE...
+    does the same for the concern weights.
     """
-    if train_out is not None:
-        train_weights(train_out, files)
+    if train_out is not None or concern_out is not None:
+        if train_out is not None:
+            train_weights(train_out, files)
+        if concern_out is not None:
+            train_weights(concern_out, files, target="concern")
         return
     if files:
         raise click.UsageError("FILES are only read with --train")
@@ -63,30 +69,35 @@ def read_cases(path: Path) -> list[dict]:
     return cases
 
 
-def train_weights(out: Path, files: tuple[Path, ...]) -> None:
-    """Fit on every case of `files` as the lexicons see them, report cross-validation, write `out`."""
+def train_weights(out: Path, files: tuple[Path, ...], target: str = "urgent") -> None:
+    """Fit on every case of `files` as the lexicons see them, report cross-validation, write `out`.
+
+    `target` "urgent": urgent against the rest; "concern": concern or urgent against none."""
     from .detector import Detector
-    from .learned import Fit, cross_validate, train, write_weights
+    from .learned import CONCERN_THRESHOLD, Fit, cross_validate, train, write_weights
     if not files:
         raise click.UsageError("--train needs labelled JSONL files")
     lexicons = Detector(learned=None)      # the words as the detector reads them, without old weights
-    examples, lexicon_urgent = [], []
+    examples, lexicon_raised = [], []
     for path in files:
         for case in read_cases(path):
             cols = lexicons.normalizer.split(case["text"])
             matches = lexicons.matcher.find_keys(cols.keys, cols.brk)
             idioms = [(m.i, m.j) for m in matches["idiom"]]
-            examples.append((cols.keys, idioms, case["label"] == "urgent", case["label"]))
-            lexicon_urgent.append(lexicons.assess(case["text"], case.get("lang")).urgent)
-    fit = Fit()
+            positive = case["label"] == "urgent" if target == "urgent" else case["label"] != "none"
+            examples.append((cols.keys, idioms, positive, case["label"]))
+            level = lexicons.assess(case["text"], case.get("lang")).level
+            lexicon_raised.append(level == "urgent" if target == "urgent" else level != "none")
+    fit = Fit() if target == "urgent" else Fit(threshold=CONCERN_THRESHOLD)
     alone = cross_validate(examples, fit)
-    both = cross_validate(examples, fit, also=lambda k: lexicon_urgent[k])
-    click.echo(f"cases: {len(examples)} ({sum(e[2] for e in examples)} urgent)")
-    click.echo(f"5-fold, threshold {fit.threshold}: weights alone catch {alone['urgent_recall']:.3f} of urgent cases "
-               f"and raise {alone['none_as_urgent']:.1%} of 'none' ones; with the lexicons (tuned on these "
-               f"cases, so optimistic) {both['urgent_recall']:.3f} and {both['none_as_urgent']:.1%}")
+    both = cross_validate(examples, fit, also=lambda k: lexicon_raised[k])
+    what = "urgent" if target == "urgent" else "concern-or-urgent"
+    click.echo(f"cases: {len(examples)} ({sum(e[2] for e in examples)} {what})")
+    click.echo(f"5-fold, threshold {fit.threshold}: weights alone catch {alone['recall']:.3f} of {what} cases "
+               f"and raise {alone['none_raised']:.1%} of 'none' ones; with the lexicons (tuned on these "
+               f"cases, so optimistic) {both['recall']:.3f} and {both['none_raised']:.1%}")
     bias, weights = train([e[:3] for e in examples], fit)
-    write_weights(out, bias, weights, fit, [str(p) for p in files])
+    write_weights(out, bias, weights, fit, [str(p) for p in files], target)
     click.echo(f"wrote {out}: {len(weights)} weights")
 
 

@@ -7,7 +7,7 @@ from typing import NamedTuple, Sequence
 
 from . import combine, rules
 from .combine import Found
-from .learned import WEIGHTS_FILE, LearnedScorer
+from .learned import CONCERN_WEIGHTS_FILE, WEIGHTS_FILE, LearnedScorer
 from . import compiled
 from .lexicon import Lexicon, load_lexicon
 from .matcher import Match, Matcher
@@ -55,14 +55,20 @@ class Detector:
     """Lexicons loaded and compiled once; `assess` is pure and thread-safe."""
 
     def __init__(self, lexicon_dir: Path | str = LEXICON_DIR, learned: Path | str | None = "auto",
-                 native: bool | None = None) -> None:
+                 native: bool | None = None, learned_concern: Path | str | None = "auto") -> None:
         """`learned`: a weights file, None for lexicons only, or "auto": the shipped weights with the
         shipped lexicons (they were fitted on what those lexicons produce), none with other ones.
+        `learned_concern`: the same for the concern weights ("auto": shipped ones only when `learned`
+        is also the shipped file).
         `native`: the hot loops in C (True), in Python (False), or as native.py decides (None)."""
         lex, self.matcher = compile_lexicons(Path(lexicon_dir), native)
+        shipped = Path(lexicon_dir).resolve() == LEXICON_DIR.resolve()
         if learned == "auto":
-            learned = WEIGHTS_FILE if Path(lexicon_dir).resolve() == LEXICON_DIR.resolve() else None
+            learned = WEIGHTS_FILE if shipped else None
+        if learned_concern == "auto":
+            learned_concern = CONCERN_WEIGHTS_FILE if shipped and learned == WEIGHTS_FILE else None
         self.learned = LearnedScorer(learned, native) if learned is not None else None
+        self.learned_concern = LearnedScorer(learned_concern, native) if learned_concern is not None else None
         self.words = lex.words
         self.lang_words = lex.lang_words
         # per language, the words that tell it and no other (counted with one C-level pass each)
@@ -99,6 +105,11 @@ class Detector:
             if raised:
                 found += raised
                 level = "urgent"
+        if level == "none" and self.learned_concern is not None and cols.keys:
+            raised = self.concern_opinion(cols, matches)
+            if raised:
+                found += raised
+                level = "concern"
         if not found:
             return Assessment("none", lang, ())
         starts, ends = cols.starts, cols.ends
@@ -122,6 +133,15 @@ class Detector:
             return []
         reasons = self.learned.explain(tokens.keys, idioms) or [(0, len(tokens.keys), 0.0)]
         return [Found("learned", "urgent", i, j) for i, j, _ in reasons]
+
+    def concern_opinion(self, tokens: Tokens, matches: dict[str, list[Match]] | None) -> list[Found]:
+        """The concern weights' reasons to offer support to a message left at none, or []."""
+        assert self.learned_concern is not None
+        idioms = [(m.i, m.j) for m in matches["idiom"]] if matches else []
+        if not self.learned_concern.urgent(tokens.keys, idioms):
+            return []
+        reasons = self.learned_concern.explain(tokens.keys, idioms) or [(0, len(tokens.keys), 0.0)]
+        return [Found("learned", "concern", i, j) for i, j, _ in reasons]
 
     def interpret(self, text: str, tokens: Tokens, matches: dict[str, list[Match]]) -> list[Found]:
         """Apply idiom, reported-speech, past, negation and combination rules to the matches."""
