@@ -17,7 +17,7 @@ It needs the git history (a clone, not an export) and the shared dev set beside 
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
 `--careful` also tries each careful threshold (what work talk with nothing distressing in it, and
 the rest of a message after a denial, someone else's words or a past episode, must clear; commits
-from holdout 27 on have one).  It covers holdouts 9 to 137 but 43, which is all everyday messages (`--from`/`--to` choose);
+from holdout 27 on have one).  It covers holdouts 9 to 145 but 43, which is all everyday messages (`--from`/`--to` choose);
 holdouts 9 to 21 took about 4 minutes per `--l2` value on one core, holdouts 27 to 40 with
 `--shipped` under 8 minutes, and holdouts 41 to 57 with `--shipped` about 9 minutes.
 """
@@ -164,6 +164,14 @@ BLIND = {
     135: "57aa5c8830c3451632701dc049a71abc90dca996",
     136: "57aa5c8830c3451632701dc049a71abc90dca996",
     137: "57aa5c8830c3451632701dc049a71abc90dca996",
+    138: "3f55b98b5d575bf0e615ffba587f434b7e83b587",
+    139: "3f55b98b5d575bf0e615ffba587f434b7e83b587",
+    140: "3f55b98b5d575bf0e615ffba587f434b7e83b587",
+    141: "3f55b98b5d575bf0e615ffba587f434b7e83b587",
+    142: "3f55b98b5d575bf0e615ffba587f434b7e83b587",
+    143: "3f55b98b5d575bf0e615ffba587f434b7e83b587",
+    144: "3f55b98b5d575bf0e615ffba587f434b7e83b587",
+    145: "3f55b98b5d575bf0e615ffba587f434b7e83b587",
 }
 
 # Run inside an old checkout with that checkout's code: refit (or not), then assess the holdout at
