@@ -17,7 +17,7 @@ It needs the git history (a clone, not an export) and the shared dev set beside 
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
 `--careful` also tries each careful threshold (what work talk with nothing distressing in it, and
 the rest of a message after a denial, someone else's words or a past episode, must clear; commits
-from holdout 27 on have one).  It covers holdouts 9 to 145 but 43, which is all everyday messages (`--from`/`--to` choose);
+from holdout 27 on have one).  It covers holdouts 9 to 161 but 43, which is all everyday messages (`--from`/`--to` choose);
 holdouts 9 to 21 took about 4 minutes per `--l2` value on one core, holdouts 27 to 40 with
 `--shipped` under 8 minutes, and holdouts 41 to 57 with `--shipped` about 9 minutes.
 """
@@ -172,6 +172,22 @@ BLIND = {
     143: "3f55b98b5d575bf0e615ffba587f434b7e83b587",
     144: "3f55b98b5d575bf0e615ffba587f434b7e83b587",
     145: "3f55b98b5d575bf0e615ffba587f434b7e83b587",
+    146: "944665be3d406b2ed0a08b76b72663dfb3d06757",
+    147: "944665be3d406b2ed0a08b76b72663dfb3d06757",
+    148: "944665be3d406b2ed0a08b76b72663dfb3d06757",
+    149: "944665be3d406b2ed0a08b76b72663dfb3d06757",
+    150: "944665be3d406b2ed0a08b76b72663dfb3d06757",
+    151: "944665be3d406b2ed0a08b76b72663dfb3d06757",
+    152: "944665be3d406b2ed0a08b76b72663dfb3d06757",
+    153: "944665be3d406b2ed0a08b76b72663dfb3d06757",
+    154: "dc08c2acb21425484fdb0f277624560124dc0213",
+    155: "dc08c2acb21425484fdb0f277624560124dc0213",
+    156: "dc08c2acb21425484fdb0f277624560124dc0213",
+    157: "dc08c2acb21425484fdb0f277624560124dc0213",
+    158: "dc08c2acb21425484fdb0f277624560124dc0213",
+    159: "dc08c2acb21425484fdb0f277624560124dc0213",
+    160: "dc08c2acb21425484fdb0f277624560124dc0213",
+    161: "dc08c2acb21425484fdb0f277624560124dc0213",
 }
 
 # Run inside an old checkout with that checkout's code: refit (or not), then assess the holdout at
