@@ -17,7 +17,7 @@ It needs the git history (a clone, not an export) and the shared dev set beside 
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
 `--careful` also tries each careful threshold (what work talk with nothing distressing in it, and
 the rest of a message after a denial, someone else's words or a past episode, must clear; commits
-from holdout 27 on have one).  It covers holdouts 9 to 161 but 43, which is all everyday messages (`--from`/`--to` choose);
+from holdout 27 on have one).  It covers holdouts 9 to 169 but 43, which is all everyday messages (`--from`/`--to` choose);
 holdouts 9 to 21 took about 4 minutes per `--l2` value on one core, holdouts 27 to 40 with
 `--shipped` under 8 minutes, and holdouts 41 to 57 with `--shipped` about 9 minutes.
 """
@@ -188,6 +188,14 @@ BLIND = {
     159: "dc08c2acb21425484fdb0f277624560124dc0213",
     160: "dc08c2acb21425484fdb0f277624560124dc0213",
     161: "dc08c2acb21425484fdb0f277624560124dc0213",
+    162: "148e0e9fbe5555e0b2556da0dd904f4a3eacc390",
+    163: "148e0e9fbe5555e0b2556da0dd904f4a3eacc390",
+    164: "148e0e9fbe5555e0b2556da0dd904f4a3eacc390",
+    165: "148e0e9fbe5555e0b2556da0dd904f4a3eacc390",
+    166: "148e0e9fbe5555e0b2556da0dd904f4a3eacc390",
+    167: "148e0e9fbe5555e0b2556da0dd904f4a3eacc390",
+    168: "148e0e9fbe5555e0b2556da0dd904f4a3eacc390",
+    169: "148e0e9fbe5555e0b2556da0dd904f4a3eacc390",
 }
 
 # Run inside an old checkout with that checkout's code: refit (or not), then assess the holdout at
