@@ -54,8 +54,8 @@ def test_features_are_words_and_neighbour_pairs_with_idioms_masked():
 def test_score_threshold_and_explanation(tmp_path):
     scorer = LearnedScorer(weights(tmp_path, "longue\t2\nconge\t1\nlongue conge\t3\nmerci\t-1\n"))
     keys = ["un", "tres", "longue", "conge"]
-    assert scorer.urgent(keys) and scorer.score(keys) == pytest.approx(1 / (1 + 2.718281828 ** -3), rel=1e-3)
-    assert not scorer.urgent(["longue", "conge", "merci"][:1])
+    assert scorer.raises(keys) and scorer.score(keys) == pytest.approx(1 / (1 + 2.718281828 ** -3), rel=1e-3)
+    assert not scorer.raises(["longue", "conge", "merci"][:1])
     # the heaviest words and pairs, as token spans in message order
     assert scorer.explain(keys) == [(2, 3, 2.0), (2, 4, 3.0), (3, 4, 1.0)]
 

@@ -129,7 +129,7 @@ class Detector:
         assert self.learned is not None
         work = not found and matches is not None and any(m.entry.category == "work" for m in matches["cue"])
         idioms += settled
-        if not self.learned.urgent(tokens.keys, idioms, work or bool(settled)):
+        if not self.learned.raises(tokens.keys, idioms, work or bool(settled)):
             return []
         reasons = self.learned.explain(tokens.keys, idioms) or [(0, len(tokens.keys), 0.0)]
         return [Found("learned", "urgent", i, j) for i, j, _ in reasons]
@@ -138,7 +138,7 @@ class Detector:
         """The concern weights' reasons to offer support to a message left at none, or []."""
         assert self.learned_concern is not None
         idioms = [(m.i, m.j) for m in matches["idiom"]] if matches else []
-        if not self.learned_concern.urgent(tokens.keys, idioms):
+        if not self.learned_concern.raises(tokens.keys, idioms):
             return []
         reasons = self.learned_concern.explain(tokens.keys, idioms) or [(0, len(tokens.keys), 0.0)]
         return [Found("learned", "concern", i, j) for i, j, _ in reasons]
