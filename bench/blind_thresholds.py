@@ -17,7 +17,7 @@ It needs the git history (a clone, not an export) and the shared dev set beside 
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
 `--careful` also tries each careful threshold (what work talk with nothing distressing in it, and
 the rest of a message after a denial, someone else's words or a past episode, must clear; commits
-from holdout 27 on have one).  It covers holdouts 9 to 169 but 43, which is all everyday messages (`--from`/`--to` choose);
+from holdout 27 on have one).  It covers holdouts 9 to 177 but 43, which is all everyday messages (`--from`/`--to` choose);
 holdouts 9 to 21 took about 4 minutes per `--l2` value on one core, holdouts 27 to 40 with
 `--shipped` under 8 minutes, and holdouts 41 to 57 with `--shipped` about 9 minutes.
 """
@@ -196,6 +196,14 @@ BLIND = {
     167: "148e0e9fbe5555e0b2556da0dd904f4a3eacc390",
     168: "148e0e9fbe5555e0b2556da0dd904f4a3eacc390",
     169: "148e0e9fbe5555e0b2556da0dd904f4a3eacc390",
+    170: "8159bb19a5ddac91a5071187494d991ef2d7c3e1",
+    171: "8159bb19a5ddac91a5071187494d991ef2d7c3e1",
+    172: "8159bb19a5ddac91a5071187494d991ef2d7c3e1",
+    173: "8159bb19a5ddac91a5071187494d991ef2d7c3e1",
+    174: "8159bb19a5ddac91a5071187494d991ef2d7c3e1",
+    175: "8159bb19a5ddac91a5071187494d991ef2d7c3e1",
+    176: "8159bb19a5ddac91a5071187494d991ef2d7c3e1",
+    177: "8159bb19a5ddac91a5071187494d991ef2d7c3e1",
 }
 
 # Run inside an old checkout with that checkout's code: refit (or not), then assess the holdout at

@@ -156,6 +156,9 @@ class Detector:
                 continue
             entry = m.entry
             cat, level = entry.category, entry.level
+            if cat == "third_party" and ask.reveal >= m.j:
+                # 'she took an overdose ... the nurse is me': the someone else was the sender
+                cat, level = "suicidal_ideation", "urgent"
             if cat in rules.OWN_RISK:
                 if (level == "urgent" or cat == "means_term") and ask.others_words(m):
                     if cat != "means_term":
@@ -276,7 +279,8 @@ class _Questions:
     """What the rules ask about one message, with the answers that hold for the whole message
     worked out once: most messages have no quotation mark, no past marker and nobody else in them."""
 
-    __slots__ = ("detector", "text", "tokens", "context", "opener", "has_past", "may_report", "own_voice")
+    __slots__ = ("detector", "text", "tokens", "context", "opener", "has_past", "may_report", "own_voice",
+                 "reveal")
     _UNKNOWN = -1
 
     def __init__(self, detector: Detector, text: str, tokens: Tokens, context: Sequence[Match],
@@ -285,11 +289,18 @@ class _Questions:
         self.opener: int | None = self._UNKNOWN       # looked for on first use
         self.has_past = "past" in kinds
         self.own_voice = "own_voice" in kinds
+        # 'c'est moi hein', "I'm Sarah... it's me": where the sender says the person they spoke of is them
+        self.reveal = max((c.i for c in context if c.entry.category == "self_reveal"), default=-1)
         self.may_report = "reporter" in kinds or "hypothetical" in kinds or \
             not detector.reporting.isdisjoint(tokens.keys)
 
     def others_words(self, m: Match) -> bool:
-        """Reported speech, a hypothetical, or inside a quotation: not the sender speaking of now."""
+        """Reported speech, a hypothetical, or inside a quotation: not the sender speaking of now.
+
+        Never when the sender says afterwards that the person was them ('elle mérite pas de vivre.
+        c'est moi hein')."""
+        if self.reveal >= m.j:
+            return False
         if self.may_report and rules.reported(self.tokens, m, self.detector.words, self.context):
             return True
         if self.opener == self._UNKNOWN:
