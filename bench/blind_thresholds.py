@@ -17,7 +17,7 @@ It needs the git history (a clone, not an export) and the shared dev set beside 
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
 `--careful` also tries each careful threshold (what work talk with nothing distressing in it, and
 the rest of a message after a denial, someone else's words or a past episode, must clear; commits
-from holdout 27 on have one).  It covers holdouts 9 to 185 but 43, which is all everyday messages (`--from`/`--to` choose);
+from holdout 27 on have one).  It covers holdouts 9 to 193 but 43, which is all everyday messages (`--from`/`--to` choose);
 holdouts 9 to 21 took about 4 minutes per `--l2` value on one core, holdouts 27 to 40 with
 `--shipped` under 8 minutes, and holdouts 41 to 57 with `--shipped` about 9 minutes.
 """
@@ -212,6 +212,14 @@ BLIND = {
     183: "17e013ccf7c98af5da28bc54d884c5faeed5c11f",
     184: "17e013ccf7c98af5da28bc54d884c5faeed5c11f",
     185: "17e013ccf7c98af5da28bc54d884c5faeed5c11f",
+    186: "d9e7215efeb564ed4e7dbe80fa0b5952d35dccff",
+    187: "d9e7215efeb564ed4e7dbe80fa0b5952d35dccff",
+    188: "d9e7215efeb564ed4e7dbe80fa0b5952d35dccff",
+    189: "d9e7215efeb564ed4e7dbe80fa0b5952d35dccff",
+    190: "d9e7215efeb564ed4e7dbe80fa0b5952d35dccff",
+    191: "d9e7215efeb564ed4e7dbe80fa0b5952d35dccff",
+    192: "d9e7215efeb564ed4e7dbe80fa0b5952d35dccff",
+    193: "d9e7215efeb564ed4e7dbe80fa0b5952d35dccff",
 }
 
 # Run inside an old checkout with that checkout's code: refit (or not), then assess the holdout at

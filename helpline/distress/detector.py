@@ -146,19 +146,14 @@ class Detector:
     def interpret(self, text: str, tokens: Tokens, matches: dict[str, list[Match]]) -> list[Found]:
         """Apply idiom, reported-speech, past, negation and combination rules to the matches."""
         idioms, context = matches["idiom"], matches["context"]
-        found = [Found(m.entry.category, m.entry.level, m.i, m.j)
-                 for m in idioms if m.entry.level != "none"]
         by_role: dict[str, list[Match]] = {}
         kinds = {c.entry.category for c in context}
         ask = _Questions(self, text, tokens, context, kinds)
+        found = [Found(*self.revealed(ask, m), m.i, m.j) for m in idioms if m.entry.level != "none"]
         for m in matches["signal"]:
             if idioms and rules.masked_by_idiom(m, idioms):
                 continue
-            entry = m.entry
-            cat, level = entry.category, entry.level
-            if cat == "third_party" and ask.reveal >= m.j:
-                # 'she took an overdose ... the nurse is me': the someone else was the sender
-                cat, level = "suicidal_ideation", "urgent"
+            cat, level = self.revealed(ask, m)
             if cat in rules.OWN_RISK:
                 if (level == "urgent" or cat == "means_term") and ask.others_words(m):
                     if cat != "means_term":
@@ -199,6 +194,14 @@ class Detector:
             # weak cues can only raise the level: skipped when a phrase already made it urgent
             found += self.cue_pairs_found(ask, matches["cue"], idioms)
         return combine.light_tone(found, context) if "levity" in kinds else found
+
+    @staticmethod
+    def revealed(ask: "_Questions", m: Match) -> tuple[str, str]:
+        """A phrase's category and level, except that someone else's wish to die ('elle veut plus vivre',
+        'she took an overdose') is the sender's own when they say afterwards that the person was them."""
+        if m.entry.category == "third_party" and ask.reveal >= m.j:
+            return "suicidal_ideation", "urgent"
+        return m.entry.category, m.entry.level
 
     def cue_pairs_found(self, ask: "_Questions", cues: list[Match], idioms: Sequence[Match]) -> list[Found]:
         """The co-occurrence rule over the cues whose family has a partner present (cheap checks first)."""
