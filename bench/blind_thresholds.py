@@ -17,7 +17,7 @@ It needs the git history (a clone, not an export) and the shared dev set beside 
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
 `--careful` also tries each careful threshold (what work talk with nothing distressing in it, and
 the rest of a message after a denial, someone else's words or a past episode, must clear; commits
-from holdout 27 on have one).  It covers holdouts 9 to 201 but 43, which is all everyday messages (`--from`/`--to` choose);
+from holdout 27 on have one).  It covers holdouts 9 to 209 but 43, which is all everyday messages (`--from`/`--to` choose);
 holdouts 9 to 21 took about 4 minutes per `--l2` value on one core, holdouts 27 to 40 with
 `--shipped` under 8 minutes, and holdouts 41 to 57 with `--shipped` about 9 minutes.
 """
@@ -228,6 +228,14 @@ BLIND = {
     199: "d0753cbe30a9c372ce8d68101b851a27fecb6d60",
     200: "d0753cbe30a9c372ce8d68101b851a27fecb6d60",
     201: "d0753cbe30a9c372ce8d68101b851a27fecb6d60",
+    202: "7798a50fe9a7e09f5aad1676522368da5400a70e",
+    203: "7798a50fe9a7e09f5aad1676522368da5400a70e",
+    204: "7798a50fe9a7e09f5aad1676522368da5400a70e",
+    205: "7798a50fe9a7e09f5aad1676522368da5400a70e",
+    206: "7798a50fe9a7e09f5aad1676522368da5400a70e",
+    207: "7798a50fe9a7e09f5aad1676522368da5400a70e",
+    208: "7798a50fe9a7e09f5aad1676522368da5400a70e",
+    209: "7798a50fe9a7e09f5aad1676522368da5400a70e",
 }
 
 # Run inside an old checkout with that checkout's code: refit (or not), then assess the holdout at

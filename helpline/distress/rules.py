@@ -98,6 +98,10 @@ def _is_negator(keys: Sequence[str], k: int, neg: set[str]) -> bool:
     # "de plus en plus", "en plus": 'plus' there adds, it does not negate.
     if key == "plus" and any(0 <= x < len(keys) and keys[x] == "en" for x in (k - 1, k + 1)):
         return False
+    # "don't", "can't" split to 'don' 't': the 't' negates only after an -n't verb, never in the
+    # French "couvre-t-elle", "va-t-il"
+    if key == "t" and not (k > 0 and keys[k - 1].endswith("n")):
+        return False
     return True
 
 
