@@ -17,7 +17,7 @@ It needs the git history (a clone, not an export) and the shared dev set beside 
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
 `--careful` also tries each careful threshold (what work talk with nothing distressing in it, and
 the rest of a message after a denial, someone else's words or a past episode, must clear; commits
-from holdout 27 on have one).  It covers holdouts 9 to 209 but 43, which is all everyday messages (`--from`/`--to` choose);
+from holdout 27 on have one).  It covers holdouts 9 to 217 but 43, which is all everyday messages (`--from`/`--to` choose);
 holdouts 9 to 21 took about 4 minutes per `--l2` value on one core, holdouts 27 to 40 with
 `--shipped` under 8 minutes, and holdouts 41 to 57 with `--shipped` about 9 minutes.
 """
@@ -236,6 +236,14 @@ BLIND = {
     207: "7798a50fe9a7e09f5aad1676522368da5400a70e",
     208: "7798a50fe9a7e09f5aad1676522368da5400a70e",
     209: "7798a50fe9a7e09f5aad1676522368da5400a70e",
+    210: "5437ff4d60f23918fbbb61ff7f0896ba1baaea38",
+    211: "5437ff4d60f23918fbbb61ff7f0896ba1baaea38",
+    212: "5437ff4d60f23918fbbb61ff7f0896ba1baaea38",
+    213: "5437ff4d60f23918fbbb61ff7f0896ba1baaea38",
+    214: "5437ff4d60f23918fbbb61ff7f0896ba1baaea38",
+    215: "5437ff4d60f23918fbbb61ff7f0896ba1baaea38",
+    216: "5437ff4d60f23918fbbb61ff7f0896ba1baaea38",
+    217: "5437ff4d60f23918fbbb61ff7f0896ba1baaea38",
 }
 
 # Run inside an old checkout with that checkout's code: refit (or not), then assess the holdout at
