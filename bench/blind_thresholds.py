@@ -17,7 +17,7 @@ It needs the git history (a clone, not an export) and the shared dev set beside 
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
 `--careful` also tries each careful threshold (what work talk with nothing distressing in it, and
 the rest of a message after a denial, someone else's words or a past episode, must clear; commits
-from holdout 27 on have one).  It covers holdouts 9 to 217 but 43, which is all everyday messages (`--from`/`--to` choose);
+from holdout 27 on have one).  It covers holdouts 9 to 225 but 43, which is all everyday messages (`--from`/`--to` choose);
 holdouts 9 to 21 took about 4 minutes per `--l2` value on one core, holdouts 27 to 40 with
 `--shipped` under 8 minutes, and holdouts 41 to 57 with `--shipped` about 9 minutes.
 """
@@ -244,6 +244,14 @@ BLIND = {
     215: "5437ff4d60f23918fbbb61ff7f0896ba1baaea38",
     216: "5437ff4d60f23918fbbb61ff7f0896ba1baaea38",
     217: "5437ff4d60f23918fbbb61ff7f0896ba1baaea38",
+    218: "b65d3c76f224258fa3b214e053491eb2febadba9",
+    219: "b65d3c76f224258fa3b214e053491eb2febadba9",
+    220: "b65d3c76f224258fa3b214e053491eb2febadba9",
+    221: "b65d3c76f224258fa3b214e053491eb2febadba9",
+    222: "b65d3c76f224258fa3b214e053491eb2febadba9",
+    223: "b65d3c76f224258fa3b214e053491eb2febadba9",
+    224: "b65d3c76f224258fa3b214e053491eb2febadba9",
+    225: "b65d3c76f224258fa3b214e053491eb2febadba9",
 }
 
 # Run inside an old checkout with that checkout's code: refit (or not), then assess the holdout at

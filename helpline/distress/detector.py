@@ -293,7 +293,8 @@ class _Questions:
         self.has_past = "past" in kinds
         self.own_voice = "own_voice" in kinds
         # 'c'est moi hein', "I'm Sarah... it's me": where the sender says the person they spoke of is them
-        self.reveal = max((c.i for c in context if c.entry.category == "self_reveal"), default=-1)
+        self.reveal = len(tokens.keys) if "third_person_self" in kinds else \
+            max((c.i for c in context if c.entry.category == "self_reveal"), default=-1)
         self.may_report = "reporter" in kinds or "hypothetical" in kinds or \
             not detector.reporting.isdisjoint(tokens.keys)
 

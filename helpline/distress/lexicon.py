@@ -26,7 +26,7 @@ SIGNAL_CATEGORIES = frozenset({
 })
 CONTEXT_MARKERS = frozenset({
     "reporter", "hypothetical", "past", "recurrence", "calm", "future", "immediacy", "levity",
-    "means_context", "own_voice", "self_reveal",
+    "means_context", "own_voice", "self_reveal", "third_person_self",
 })
 # Weak cue families read by the co-occurrence rule (cues_<lang>.tsv); `work` and `job` only cancel
 # nearby cues (combine.VETOES).
