@@ -17,7 +17,7 @@ It needs the git history (a clone, not an export) and the shared dev set beside 
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
 `--careful` also tries each careful threshold (what work talk with nothing distressing in it, and
 the rest of a message after a denial, someone else's words or a past episode, must clear; commits
-from holdout 27 on have one).  It covers holdouts 9 to 233 but 43, which is all everyday messages (`--from`/`--to` choose);
+from holdout 27 on have one).  It covers holdouts 9 to 241 but 43, which is all everyday messages (`--from`/`--to` choose);
 holdouts 9 to 21 took about 4 minutes per `--l2` value on one core, holdouts 27 to 40 with
 `--shipped` under 8 minutes, and holdouts 41 to 57 with `--shipped` about 9 minutes.
 """
@@ -260,6 +260,14 @@ BLIND = {
     231: "8ec3a1cd3f8256387d43eece214e3d700ed03b8f",
     232: "8ec3a1cd3f8256387d43eece214e3d700ed03b8f",
     233: "8ec3a1cd3f8256387d43eece214e3d700ed03b8f",
+    234: "59450158ef763962cff1873e302157d61b759ac4",
+    235: "59450158ef763962cff1873e302157d61b759ac4",
+    236: "59450158ef763962cff1873e302157d61b759ac4",
+    237: "59450158ef763962cff1873e302157d61b759ac4",
+    238: "59450158ef763962cff1873e302157d61b759ac4",
+    239: "59450158ef763962cff1873e302157d61b759ac4",
+    240: "59450158ef763962cff1873e302157d61b759ac4",
+    241: "59450158ef763962cff1873e302157d61b759ac4",
 }
 
 # Run inside an old checkout with that checkout's code: refit (or not), then assess the holdout at
