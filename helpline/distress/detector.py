@@ -292,7 +292,8 @@ class _Questions:
         self.opener: int | None = self._UNKNOWN       # looked for on first use
         self.has_past = "past" in kinds
         self.own_voice = "own_voice" in kinds
-        # 'c'est moi hein', "I'm Sarah... it's me": where the sender says the person they spoke of is them
+        # where the sender says the person they spoke of is them ('c'est moi hein', 'the nurse is me');
+        # announced first ('je vais dire il, c'est plus simple'), it covers the whole message
         self.reveal = len(tokens.keys) if "third_person_self" in kinds else \
             max((c.i for c in context if c.entry.category == "self_reveal"), default=-1)
         self.may_report = "reporter" in kinds or "hypothetical" in kinds or \
