@@ -149,11 +149,11 @@ class Detector:
         by_role: dict[str, list[Match]] = {}
         kinds = {c.entry.category for c in context}
         ask = _Questions(self, text, tokens, context, kinds)
-        found = [Found(*self.revealed(ask, m), m.i, m.j) for m in idioms if m.entry.level != "none"]
+        found = [Found(*ask.meaning(m), m.i, m.j) for m in idioms if m.entry.level != "none"]
         for m in matches["signal"]:
             if idioms and rules.masked_by_idiom(m, idioms):
                 continue
-            cat, level = self.revealed(ask, m)
+            cat, level = ask.meaning(m)
             if cat in rules.OWN_RISK:
                 if (level == "urgent" or cat == "means_term") and ask.others_words(m):
                     if cat != "means_term":
@@ -194,14 +194,6 @@ class Detector:
             # weak cues can only raise the level: skipped when a phrase already made it urgent
             found += self.cue_pairs_found(ask, matches["cue"], idioms)
         return combine.light_tone(found, context) if "levity" in kinds else found
-
-    @staticmethod
-    def revealed(ask: "_Questions", m: Match) -> tuple[str, str]:
-        """A phrase's category and level, except that someone else's wish to die ('elle veut plus vivre',
-        'she took an overdose') is the sender's own when they say afterwards that the person was them."""
-        if m.entry.category == "third_party" and ask.reveal >= m.j:
-            return "suicidal_ideation", "urgent"
-        return m.entry.category, m.entry.level
 
     def cue_pairs_found(self, ask: "_Questions", cues: list[Match], idioms: Sequence[Match]) -> list[Found]:
         """The co-occurrence rule over the cues whose family has a partner present (cheap checks first)."""
@@ -298,6 +290,13 @@ class _Questions:
             max((c.i for c in context if c.entry.category == "self_reveal"), default=-1)
         self.may_report = "reporter" in kinds or "hypothetical" in kinds or \
             not detector.reporting.isdisjoint(tokens.keys)
+
+    def meaning(self, m: Match) -> tuple[str, str]:
+        """A phrase's category and level, except that someone else's wish to die ('elle veut plus vivre',
+        'she took an overdose') is the sender's own when they say that the person was them."""
+        if m.entry.category == "third_party" and self.reveal >= m.j:
+            return "suicidal_ideation", "urgent"
+        return m.entry.category, m.entry.level
 
     def others_words(self, m: Match) -> bool:
         """Reported speech, a hypothetical, or inside a quotation: not the sender speaking of now.
