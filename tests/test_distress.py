@@ -67,6 +67,14 @@ def test_tokens_map_sms_spelling_and_keep_original_offsets():
     assert [t.brk for t in toks] == [False, False, False, True]
 
 
+def test_an_initial_or_a_title_with_a_full_stop_ends_no_sentence():
+    norm = Normalizer({}, {})
+    text = "Le décès de Mme P. en 2021. Dr. Smith said. help me. I want"
+    toks = norm.tokens(text)
+    breaks = [text[t.start:t.end] for t in toks if t.brk]
+    assert breaks == ["Dr", "help", "I"]       # after '2021.', 'said.' and 'me.', not after 'P.' or 'Dr.'
+
+
 def test_sms_mempecher_is_a_negated_keep_verb_not_a_denial():
     # "m'empêcher" written as one word used to leave 'pas' within reach of 'me couper'
     lex = Detector(learned=None)
@@ -326,6 +334,13 @@ BEHAVIOUR = [
     ("split-myself", "thinking about killing my self", "urgent"),
     ("split-self-esteem", "it hurt my self esteem a bit", "none"),
     ("comparative-plus-not-negation", "ils seraient plus tranquilles si je disparaissais", "urgent"),
+    ("comparative-plus-before-the-phrase", "je me dis que ce serait plus simple de ne plus exister", "urgent"),
+    ("past-over-after-an-initial", "J'ai eu des idées noires après le décès de Mme P. en 2021, c'est terminé depuis "
+                                   "longtemps. Là je dors mal.", "concern"),
+    ("clinical-denies", "Writing it like a note: poor sleep, guilt. Client denies suicidal thoughts.", "concern"),
+    ("someone-else-talks-of-it", "ma cadre m'a dit qu'un infirmier parle de se foutre en l'air, je fais quoi ?",
+     "concern"),
+    ("own-talk-of-it", "depuis hier je parle de me foutre en l'air", "urgent"),
     ("joke-reported-with-subject", "il a blagué que je devrais me pendre, pas drôle", "concern"),
     ("typo-fixer-keeps-internet", "j'ai cherché sur internet combien de comprimés il faudrait", "urgent"),
     ("farewell-last-message", "dernier message. pardon pour tout", "urgent"),

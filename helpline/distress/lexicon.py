@@ -34,7 +34,8 @@ CUE_FAMILIES = frozenset({
     "means", "possession", "taken", "quantity", "place", "presence", "height", "farewell", "finality", "now",
     "self_harm", "unfit", "care_act", "harm_fear", "panic", "stuck", "work", "job",
 })
-WORD_CLASSES = frozenset({"negator", "self", "other", "reporter", "clause", "lang", "keep", "subject", "impersonal", "thing"})
+WORD_CLASSES = frozenset({"negator", "self", "other", "reporter", "clause", "lang", "keep", "subject", "impersonal", "thing",
+                          "comparative"})
 LAYERS = {"": "signal", "idioms_": "idiom", "context_": "context", "cues_": "cue"}
 _LANG_FILE = re.compile(r"(idioms_|context_|words_|sms_|cues_)?([a-z]{2})\.tsv")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")

@@ -230,6 +230,8 @@ class Normalizer:
     def split(self, text: str) -> Tokens:
         """Tokens of `text` as columns, offsets in `text` itself; speech fillers left out."""
         toks = self._split(text)
+        if True in toks.brk:
+            _join_initials(text, toks)
         return toks if FILLERS.isdisjoint(toks.keys) else toks.without(FILLERS)
 
     def _split(self, text: str) -> Tokens:
@@ -275,6 +277,21 @@ class Normalizer:
                 append(new(Token, (key, start, end, brk)))
                 brk = False
         return out
+
+
+# titles as keys (squeezed: 'Mme' -> 'me'), written with a capital and a full stop before a name
+_TITLES = frozenset({"mr", "mrs", "ms", "dr", "me", "mle", "mlle", "m", "pr", "st"})
+
+
+def _join_initials(text: str, toks: Tokens) -> None:
+    """'Mme P. en 2021', 'Mr D. was', 'Dr. Smith': the full stop of an initial or a title is not the
+    end of a sentence (patients and colleagues are named by an initial in most of these messages)."""
+    brk, keys, starts, ends = toks.brk, toks.keys, toks.starts, toks.ends
+    for k in range(1, len(brk)):
+        if brk[k]:
+            s, e = starts[k - 1], ends[k - 1]
+            if text[s].isupper() and (e - s == 1 or keys[k - 1] in _TITLES) and text[e:starts[k]].strip() == ".":
+                brk[k] = False
 
 
 def _as_tuple(key: str | tuple[str, ...]) -> tuple[str, ...]:

@@ -55,10 +55,11 @@ def negated(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
     keys, brk = tokens.keys, tokens.brk
     neg = words["negator"]
     keep = words.get("keep", ())
+    comparative = words.get("comparative", ())
     # "can't stop thinking about", "j'arrête pas de", "je peux pas m'empêcher de": a negated stop
     # says the phrase goes on, in a gap of the phrase ('waiting _6 can't stop thinking _6 the train')
     # as before it
-    if any(_is_negator(keys, k, neg) and not _kept(keys, k, keep, m.j) for k in m.gap):
+    if any(_is_negator(keys, k, neg, comparative) and not _kept(keys, k, keep, m.j) for k in m.gap):
         return True
     if _is_negator(keys, m.i, neg) or keys[m.i] in words["clause"] or keys[m.i] in words.get("subject", ()):
         # the phrase carries its own negation ('plus de vivre', 'no way out'), or opens its own
@@ -68,7 +69,7 @@ def negated(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
     k = m.i
     while k > 0 and m.i - k < NEGATION_SCOPE and not brk[k]:
         k -= 1
-        if _is_negator(keys, k, neg):
+        if _is_negator(keys, k, neg, comparative):
             return not _kept(keys, k, keep, m.i)
         key = keys[k]
         if key in words["clause"] or key in words["self"] or key in words["other"]:
@@ -91,12 +92,14 @@ def _kept(keys: Sequence[str], k: int, keep: Collection[str], end: int) -> bool:
     return any(keys[x] in keep for x in (k - 1, k + 1, k + 2) if 0 <= x < end)
 
 
-def _is_negator(keys: Sequence[str], k: int, neg: set[str]) -> bool:
+def _is_negator(keys: Sequence[str], k: int, neg: set[str], comparative: Collection[str] = ()) -> bool:
     key = keys[k]
     if key not in neg:
         return False
-    # "de plus en plus", "en plus": 'plus' there adds, it does not negate.
-    if key == "plus" and any(0 <= x < len(keys) and keys[x] == "en" for x in (k - 1, k + 1)):
+    # "de plus en plus", "en plus": 'plus' there adds, it does not negate; nor does it in "ce serait
+    # plus simple de ne plus exister", where it compares.
+    if key == "plus" and (any(0 <= x < len(keys) and keys[x] == "en" for x in (k - 1, k + 1)) or
+                          k + 1 < len(keys) and keys[k + 1] in comparative):
         return False
     # "don't", "can't" split to 'don' 't': the 't' negates only after an -n't verb, never in the
     # French "couvre-t-elle", "va-t-il"
