@@ -75,6 +75,21 @@ def test_an_initial_or_a_title_with_a_full_stop_ends_no_sentence():
     assert breaks == ["Dr", "help", "I"]       # after '2021.', 'said.' and 'me.', not after 'P.' or 'Dr.'
 
 
+def test_a_keep_verb_in_the_sentence_before_does_not_undo_a_negation():
+    lex = Detector(learned=None)
+    found = lex.assess("je pense à tout arrêter. Pas à me faire du mal, non.", "fr").signals
+    assert [(s.category, s.level) for s in found if "mal" in s.matched] == [("denied_ideation", "concern")]
+    assert lex.assess("j'arrête pas de penser à me faire du mal", "fr").level == "urgent"
+
+
+def test_an_inner_voice_inside_someone_elses_quotation_is_theirs():
+    lex = Detector(learned=None)
+    quoted = lex.assess("ma collègue m'a dit ce soir « des fois je me dis que ce serait plus simple de pas me "
+                        "réveiller ». moi ça va", "fr")
+    assert quoted.level == "concern" and {s.category for s in quoted.signals} >= {"third_party"}
+    assert lex.assess("je me dis « je veux mourir » tout le temps", "fr").level == "urgent"
+
+
 def test_sms_mempecher_is_a_negated_keep_verb_not_a_denial():
     # "m'empêcher" written as one word used to leave 'pas' within reach of 'me couper'
     lex = Detector(learned=None)

@@ -311,7 +311,14 @@ class _Questions:
             self.opener = first_opener(self.text)
         start = self.tokens.starts[m.i]
         return self.opener is not None and self.opener < start and inside_quotes(self.text, start) and \
-            not (self.own_voice and rules.own_voice(m, self.context))
+            not (self.own_voice and rules.own_voice(m, self.voiced()))
+
+    def voiced(self) -> list[Match]:
+        """The context without the inner-voice markers said inside a quotation: « des fois je me dis
+        que… » in a colleague's mouth is the colleague's inner voice, not the sender's."""
+        starts = self.tokens.starts
+        return [c for c in self.context
+                if c.entry.category != "own_voice" or not inside_quotes(self.text, starts[c.i])]
 
     def past(self, m: Match) -> bool:
         """Said of a distant past that did not come back."""

@@ -59,7 +59,7 @@ def negated(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
     # "can't stop thinking about", "j'arrête pas de", "je peux pas m'empêcher de": a negated stop
     # says the phrase goes on, in a gap of the phrase ('waiting _6 can't stop thinking _6 the train')
     # as before it
-    if any(_is_negator(keys, k, neg, comparative) and not _kept(keys, k, keep, m.j) for k in m.gap):
+    if any(_is_negator(keys, k, neg, comparative) and not _kept(keys, k, keep, m.j, brk) for k in m.gap):
         return True
     if _is_negator(keys, m.i, neg) or keys[m.i] in words["clause"] or keys[m.i] in words.get("subject", ()):
         # the phrase carries its own negation ('plus de vivre', 'no way out'), or opens its own
@@ -70,7 +70,7 @@ def negated(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
     while k > 0 and m.i - k < NEGATION_SCOPE and not brk[k]:
         k -= 1
         if _is_negator(keys, k, neg, comparative):
-            return not _kept(keys, k, keep, m.i)
+            return not _kept(keys, k, keep, m.i, brk)
         key = keys[k]
         if key in words["clause"] or key in words["self"] or key in words["other"]:
             return False
@@ -87,9 +87,14 @@ def denied_object(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bo
     return len(before) == 2 and before[0] in neg and before[0] != "plus" and before[1] in ("de", "d", "any")
 
 
-def _kept(keys: Sequence[str], k: int, keep: Collection[str], end: int) -> bool:
-    """A 'keep' verb next to the negator at k (before `end`): the negation says it does not stop."""
-    return any(keys[x] in keep for x in (k - 1, k + 1, k + 2) if 0 <= x < end)
+def _kept(keys: Sequence[str], k: int, keep: Collection[str], end: int, brk: Sequence[bool] = ()) -> bool:
+    """A 'keep' verb next to the negator at k (before `end`), in the same sentence: the negation says
+    it does not stop ('j'arrête pas de', but not 'je pense à tout arrêter. Pas à me faire du mal')."""
+    if brk:
+        near = [x for x in (k - 1, k + 1, k + 2) if 0 <= x < end and not any(brk[min(x, k) + 1:max(x, k) + 1])]
+    else:
+        near = [x for x in (k - 1, k + 1, k + 2) if 0 <= x < end]
+    return any(keys[x] in keep for x in near)
 
 
 def _is_negator(keys: Sequence[str], k: int, neg: set[str], comparative: Collection[str] = ()) -> bool:
