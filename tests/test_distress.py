@@ -73,6 +73,7 @@ def test_an_initial_or_a_title_with_a_full_stop_ends_no_sentence():
     toks = norm.tokens(text)
     breaks = [text[t.start:t.end] for t in toks if t.brk]
     assert breaks == ["Dr", "help", "I"]       # after '2021.', 'said.' and 'me.', not after 'P.' or 'Dr.'
+    assert not any(t.brk for t in norm.tokens("après le décès de Mme L., j'ai pensé à en finir"))
 
 
 def test_a_keep_verb_in_the_sentence_before_does_not_undo_a_negation():
