@@ -290,7 +290,8 @@ def _join_initials(text: str, toks: Tokens) -> None:
     for k in range(1, len(brk)):
         if brk[k]:
             s, e = starts[k - 1], ends[k - 1]
-            if text[s].isupper() and (e - s == 1 or keys[k - 1] in _TITLES) and text[e:starts[k]].strip().rstrip(",") == ".":
+            initial = e - s == 1 or keys[k - 1] in _TITLES
+            if initial and text[s].isupper() and text[e:starts[k]].strip().rstrip(",") == ".":
                 brk[k] = False
 
 

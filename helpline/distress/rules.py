@@ -87,14 +87,11 @@ def denied_object(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bo
     return len(before) == 2 and before[0] in neg and before[0] != "plus" and before[1] in ("de", "d", "any")
 
 
-def _kept(keys: Sequence[str], k: int, keep: Collection[str], end: int, brk: Sequence[bool] = ()) -> bool:
+def _kept(keys: Sequence[str], k: int, keep: Collection[str], end: int, brk: Sequence[bool]) -> bool:
     """A 'keep' verb next to the negator at k (before `end`), in the same sentence: the negation says
     it does not stop ('j'arrête pas de', but not 'je pense à tout arrêter. Pas à me faire du mal')."""
-    if brk:
-        near = [x for x in (k - 1, k + 1, k + 2) if 0 <= x < end and not any(brk[min(x, k) + 1:max(x, k) + 1])]
-    else:
-        near = [x for x in (k - 1, k + 1, k + 2) if 0 <= x < end]
-    return any(keys[x] in keep for x in near)
+    return any(keys[x] in keep for x in (k - 1, k + 1, k + 2)
+               if 0 <= x < end and not any(brk[min(x, k) + 1:max(x, k) + 1]))
 
 
 def _is_negator(keys: Sequence[str], k: int, neg: set[str], comparative: Collection[str] = ()) -> bool:
