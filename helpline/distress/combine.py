@@ -17,6 +17,7 @@ from .rules import masked_by_idiom, near
 MEANS_SCOPE = 15
 PAIR_SCOPE = 30         # words between two cues of a pair
 VETO_SCOPE = 6          # words between a work cue ('for the patient in bed 12') and a cue it cancels
+NOW_SCOPE = 6           # words between a bare 'now' and the panic symptom it makes a crisis
 FUTURE_SCOPE = 12       # words between a plan for later ('à lundi') and a farewell gesture it explains
 # Cancelling families -> the families they cancel near them ('for the patient in bed 3' next to a
 # drug; 'je démissionne' next to 'merci pour tout').
@@ -53,10 +54,14 @@ def means(terms: Sequence[Match], context: Sequence[Match], work: Sequence[Match
 
 
 def acute(symptoms: Sequence[Match], context: Sequence[Match]) -> list[Found]:
-    """Two distinct panic symptoms, or one with an immediacy marker and no calm marker: a crisis now."""
+    """Two distinct panic symptoms, or one with an immediacy marker and no calm marker: a crisis now.
+    A bare 'now' counts only close to the symptom: further off it is about something else ('she's in
+    ITU now... my hands shake')."""
     kinds = {s.entry.pattern for s in symptoms}
     calm = any(c.entry.category == "calm" for c in context)
-    now = any(c.entry.category == "immediacy" for c in context)
+    now = any(c.entry.category == "immediacy" or
+              c.entry.category == "now_word" and any(near(s, c, NOW_SCOPE) for s in symptoms)
+              for c in context)
     crisis = bool(kinds) and not calm and (len(kinds) >= 2 or now)
     if crisis:
         return [Found("acute_crisis", "urgent", s.i, s.j) for s in symptoms]

@@ -282,7 +282,7 @@ class _Questions:
                  kinds: set[str]) -> None:
         self.detector, self.text, self.tokens, self.context = detector, text, tokens, context
         self.opener: int | None = self._UNKNOWN       # looked for on first use
-        self.has_past = "past" in kinds
+        self.has_past = "past" in kinds or "past_back" in kinds
         self.own_voice = "own_voice" in kinds
         # where the sender says the person they spoke of is them ('c'est moi hein', 'the nurse is me');
         # announced first ('je vais dire il, c'est plus simple'), it covers the whole message

@@ -59,7 +59,10 @@ def negated(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
     # "can't stop thinking about", "j'arrête pas de", "je peux pas m'empêcher de": a negated stop
     # says the phrase goes on, in a gap of the phrase ('waiting _6 can't stop thinking _6 the train')
     # as before it
-    if any(_is_negator(keys, k, neg, comparative) and not _kept(keys, k, keep, m.j, brk) for k in m.gap):
+    # a phrase that ends on its own negator ('dormir _6 réveiller pas|plus|jamais') is one negated
+    # clause: 'dormir et plus jamais me réveiller' is not negated by its 'plus jamais'
+    if not _is_negator(keys, m.j - 1, neg) and any(
+            _is_negator(keys, k, neg, comparative) and not _kept(keys, k, keep, m.j, brk) for k in m.gap):
         return True
     if _is_negator(keys, m.i, neg) or keys[m.i] in words["clause"] or keys[m.i] in words.get("subject", ()):
         # the phrase carries its own negation ('plus de vivre', 'no way out'), or opens its own
@@ -155,10 +158,26 @@ def own_voice(m: Match, context: Sequence[Match]) -> bool:
 
 
 def in_past(tokens: Tokens, m: Match, context: Sequence[Match]) -> bool:
-    """A distant-past marker near the phrase in the same sentence, and no sign it came back."""
+    """A distant-past marker near the phrase in the same sentence, or one that looks back to it from
+    the start of the next sentence ('... thought about ending it. That was 4 years ago'), and no
+    sign it came back."""
     same = [c for c in context if same_sentence(tokens, m, c)]
-    return any(c.entry.category == "past" and near(m, c, CONTEXT_SCOPE) for c in same) and \
-        not any(c.entry.category == "recurrence" and near(m, c, RECURRENCE_SCOPE) for c in same)
+    # 'right now', 'for an hour', 'please help' say it is happening now, as 'again' says it came back;
+    # so does a return named at the start of the next sentence ('... years ago. they came back')
+    if any(c.entry.category in ("recurrence", "immediacy") and near(m, c, RECURRENCE_SCOPE) for c in same) or \
+            any(c.entry.category == "recurrence_back" and looks_back(tokens, m, c) for c in context):
+        return False
+    return any(c.entry.category == "past" and near(m, c, CONTEXT_SCOPE) for c in same) or \
+        any(c.entry.category == "past_back" and looks_back(tokens, m, c) for c in context)
+
+
+def looks_back(tokens: Tokens, m: Match, c: Match) -> bool:
+    """`c` opens the sentence right after the one that holds `m`."""
+    brk = tokens.brk
+    if c.i < m.j or not any(brk[m.j:c.i + 1]):
+        return False
+    start = max(k for k in range(m.j, c.i + 1) if brk[k])     # where c's sentence starts
+    return start >= c.i - 1 and not any(brk[m.j:start])
 
 
 def same_sentence(tokens: Tokens, a: Match, b: Match) -> bool:
