@@ -91,6 +91,35 @@ def test_an_inner_voice_inside_someone_elses_quotation_is_theirs():
     assert lex.assess("je me dis « je veux mourir » tout le temps", "fr").level == "urgent"
 
 
+def test_a_bare_now_makes_a_panic_symptom_a_crisis_only_next_to_it():
+    lex = Detector(learned=None)
+    assert lex.assess("um she's in ITU now and um the family are furious. I keep shaking", "en").level == "concern"
+    assert lex.assess("I'm shaking now and I can't think", "en").level == "urgent"
+    assert lex.assess("I'm on the ward now. everything is spinning, I can't stop shaking", "en").level == "urgent"
+    # a symptom tied to a task or a place is a pattern, not an episode
+    assert lex.assess("my hands shake doing obs now", "en").level == "concern"
+    assert lex.assess("j'ai des palpitations rien qu'en passant devant le bloc maintenant", "fr").level == "concern"
+
+
+def test_a_phrase_ending_on_its_own_negator_and_a_clause_with_its_own_subject():
+    lex = Detector(learned=None)
+    # 'plus jamais' belongs to the phrase 'dormir _6 réveiller pas|plus|jamais'; the last 'pas' opens
+    # the next clause
+    assert lex.assess("je veux dormir et plus jamais me réveiller pas besoin de me rappeler", "fr").level == "urgent"
+    assert lex.assess("je veux pas dormir et me réveiller en retard", "fr").level != "urgent"
+    # 'they' opens its own clause: the 'not' of 'not my fault' does not reach it
+    assert lex.assess("it's not my fault they say. well they won't have to say it much longer", "en").level == "urgent"
+    # 'them' is an object, not someone speaking
+    assert lex.assess("counted them 💊💊💊 enough now", "en").level == "urgent"
+
+
+def test_the_reveal_at_the_very_end_makes_someone_elses_words_ones_own():
+    lex = Detector(learned=None)
+    text = "la sage femme de la 4 elle voudrait juste dormir et pas se réveiller. voila. c moi"
+    assert lex.assess(text, "fr").level == "urgent"
+    assert lex.assess(text.replace(" voila. c moi", ""), "fr").level == "concern"
+
+
 def test_sms_mempecher_is_a_negated_keep_verb_not_a_denial():
     # "m'empêcher" written as one word used to leave 'pas' within reach of 'me couper'
     lex = Detector(learned=None)
@@ -236,7 +265,11 @@ def test_reported(detector, text, start, expected):
     ("two years ago I was suicidal", True),
     ("depuis deux ans j'ai des idées suicidaires", False),
     ("years ago I was suicidal and now it's back again", False),
-], ids=["fr-past", "en-past", "depuis-is-ongoing", "recurrence"])
+    ("I thought about ending it. That was 4 years ago.", True),
+    ("I thought about ending it. That was this morning.", False),
+    ("j'avais des idées noires il y a 3 ans. mais là elles sont revenues", False),
+], ids=["fr-past", "en-past", "depuis-is-ongoing", "recurrence", "past-next-sentence", "not-past-next-sentence",
+        "came-back-next-sentence"])
 def test_in_past(detector, text, expected):
     toks = tokens_of(detector, text)
     matches = detector.matcher.find(toks)
