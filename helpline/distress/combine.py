@@ -53,14 +53,15 @@ def means(terms: Sequence[Match], context: Sequence[Match], work: Sequence[Match
     return out
 
 
-def acute(symptoms: Sequence[Match], context: Sequence[Match]) -> list[Found]:
+def acute(symptoms: Sequence[Match], context: Sequence[Match], idioms: Sequence[Match] = ()) -> list[Found]:
     """Two distinct panic symptoms, or one with an immediacy marker and no calm marker: a crisis now.
-    A bare 'now' counts only close to the symptom: further off it is about something else ('she's in
-    ITU now... my hands shake')."""
+    A bare 'now' counts only close to the symptom and outside an idiom: further off, or in 'they're in
+    ICU now', it is about something else."""
     kinds = {s.entry.pattern for s in symptoms}
     calm = any(c.entry.category == "calm" for c in context)
     now = any(c.entry.category == "immediacy" or
-              c.entry.category == "now_word" and any(near(s, c, NOW_SCOPE) for s in symptoms)
+              c.entry.category == "now_word" and any(near(s, c, NOW_SCOPE) for s in symptoms) and
+              not masked_by_idiom(c, idioms)
               for c in context)
     crisis = bool(kinds) and not calm and (len(kinds) >= 2 or now)
     if crisis:

@@ -186,7 +186,7 @@ class Detector:
                 near_means = [c for c in context if not rules.masked_by_idiom(c, idioms)] if idioms else context
                 found += combine.means(by_role["means_term"], near_means, work)
             if "acute_symptom" in by_role:
-                found += combine.acute(by_role["acute_symptom"], context)
+                found += combine.acute(by_role["acute_symptom"], context, idioms)
             if "farewell_hint" in by_role:
                 jobs = [c for c in matches["cue"] if c.entry.category == "job"]
                 found += combine.farewell(by_role["farewell_hint"], context, jobs)

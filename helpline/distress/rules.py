@@ -162,6 +162,11 @@ def in_past(tokens: Tokens, m: Match, context: Sequence[Match]) -> bool:
     the start of the next sentence ('... thought about ending it. That was 4 years ago'), and no
     sign it came back."""
     same = [c for c in context if same_sentence(tokens, m, c)]
+    # a return marker inside a past one is part of it ('c'est fini depuis que je suis suivie')
+    pasts = [c for c in same if c.entry.category == "past"]
+    if pasts:
+        same = [c for c in same if c.entry.category != "recurrence" or
+                not any(p.i <= c.i and c.j <= p.j for p in pasts)]
     # 'right now', 'for an hour', 'please help' say it is happening now, as 'again' says it came back;
     # so does a return named at the start of the next sentence ('... years ago. they came back')
     if any(c.entry.category in ("recurrence", "immediacy") and near(m, c, RECURRENCE_SCOPE) for c in same) or \
