@@ -20,6 +20,8 @@ DEFAULT_LANG = "fr"
 MARKERS = frozenset({"life_affirm", "means_term", "acute_symptom", "farewell_hint", "idiom"})
 # What the rules decided is not the sender's risk now: the learned weights do not read those words.
 SETTLED = frozenset({"denied_ideation", "third_party", "past_ideation"})
+# the word after a self-reveal that makes it a cleft sentence instead ('c'est moi qui…', 'it's me who…')
+CLEFT = frozenset({"qui", "who", "that"})
 
 
 class Signal(NamedTuple):
@@ -286,8 +288,11 @@ class _Questions:
         self.own_voice = "own_voice" in kinds
         # where the sender says the person they spoke of is them ('c'est moi hein', 'the nurse is me');
         # announced first ('je vais dire il, c'est plus simple'), it covers the whole message
-        self.reveal = len(tokens.keys) if "third_person_self" in kinds else \
-            max((c.i for c in context if c.entry.category == "self_reveal"), default=-1)
+        # ('c'est moi qui…', 'it's me who…' is a cleft sentence, not a reveal)
+        keys = tokens.keys
+        self.reveal = len(keys) if "third_person_self" in kinds else \
+            max((c.i for c in context if c.entry.category == "self_reveal" and
+                 (c.j >= len(keys) or keys[c.j] not in CLEFT)), default=-1)
         self.may_report = "reporter" in kinds or "hypothetical" in kinds or \
             not detector.reporting.isdisjoint(tokens.keys)
 
