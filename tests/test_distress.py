@@ -120,6 +120,13 @@ def test_the_reveal_at_the_very_end_makes_someone_elses_words_ones_own():
     assert lex.assess(text.replace(" voila. c moi", ""), "fr").level == "concern"
 
 
+def test_c_est_moi_qui_is_a_cleft_sentence_not_a_reveal():
+    lex = Detector(learned=None)
+    text = "mon collègue m'a dit « j'ai envie de crever ». moi en fait c'est moi qui n'arrive plus à bosser"
+    assert lex.assess(text, "fr").level == "concern"
+    assert lex.assess("mon collègue m'a dit « j'ai envie de crever ». en fait c'est moi", "fr").level == "urgent"
+
+
 def test_sms_mempecher_is_a_negated_keep_verb_not_a_denial():
     # "m'empêcher" written as one word used to leave 'pas' within reach of 'me couper'
     lex = Detector(learned=None)
@@ -268,8 +275,9 @@ def test_reported(detector, text, start, expected):
     ("I thought about ending it. That was 4 years ago.", True),
     ("I thought about ending it. That was this morning.", False),
     ("j'avais des idées noires il y a 3 ans. mais là elles sont revenues", False),
+    ("l'an dernier j'avais des idées noires mais c'est fini depuis que je suis suivie", True),
 ], ids=["fr-past", "en-past", "depuis-is-ongoing", "recurrence", "past-next-sentence", "not-past-next-sentence",
-        "came-back-next-sentence"])
+        "came-back-next-sentence", "return-marker-inside-a-past-one"])
 def test_in_past(detector, text, expected):
     toks = tokens_of(detector, text)
     matches = detector.matcher.find(toks)
