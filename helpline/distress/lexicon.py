@@ -25,8 +25,8 @@ SIGNAL_CATEGORIES = frozenset({
     "life_affirm", "means_term", "acute_symptom", "farewell_hint", "idiom",
 })
 CONTEXT_MARKERS = frozenset({
-    "reporter", "hypothetical", "past", "past_back", "recurrence", "recurrence_back", "calm", "future", "immediacy", "now_word", "levity",
-    "means_context", "own_voice", "self_reveal", "third_person_self",
+    "reporter", "hypothetical", "past", "past_back", "recurrence", "recurrence_back", "calm", "future",
+    "immediacy", "now_word", "levity", "means_context", "own_voice", "self_reveal", "third_person_self",
 })
 # Weak cue families read by the co-occurrence rule (cues_<lang>.tsv); `work` and `job` only cancel
 # nearby cues (combine.VETOES).
