@@ -637,3 +637,48 @@ def test_overdose_as_work_talk_or_hyperbole_is_not_urgent(text):
 ])
 def test_own_overdose_is_urgent_from_the_lexicons_alone(text):
     assert Detector(learned=None).assess(text).level == "urgent"
+
+
+def test_a_stammered_word_is_read_once():
+    lexicons_only = Detector(learned=None)
+    norm = lexicons_only.normalizer
+    assert norm.split("j'ai pas d'idées de de me faire du mal").keys == \
+        norm.split("j'ai pas d'idées de me faire du mal").keys
+    # the negation reaches the phrase through the stammer, as it does without it
+    assert lexicons_only.assess("j'ai pas d'idées de de me faire du mal").level == "concern"
+    assert lexicons_only.assess("je je veux mourir").level == "urgent"
+    # grammar, folded accents and emoji counts are not stammers
+    assert norm.split("nous nous sommes vus").keys[:2] == ["nous", "nous"]
+    assert norm.split("là la fenêtre").keys == ["la", "la", "fenetre"]
+    assert len(norm.split("💊💊💊 tonight").keys) == 4
+    # a word repeated across a sentence break is two sentences
+    assert norm.split("non. non").keys == ["non", "non"]
+
+
+@pytest.mark.parametrize("text", [
+    "t'as tué un patient, tu mérites pas de vivre",
+    "je me répète : t'as tué un gamin, tu mérites plus de vivre",
+    "you killed a patient, you don't deserve to live",
+])
+def test_words_said_to_you_are_about_the_sender(text):
+    assert Detector(learned=None).assess(text).level == "urgent"
+
+
+def test_words_reported_about_a_patient_stay_someone_elses():
+    text = "ma collègue m'a dit que son patient, il mérite pas de vivre"
+    assert [s.category for s in assess(text).signals] == ["third_party"]
+
+
+@pytest.mark.parametrize("text", [
+    "the patient's okay now um but um i can't stop crying",
+    "baby's fine now but my hands start shaking in the middle of tesco",
+    "she's getting help now but i can't stop shaking",
+    "la maman va bien maintenant mais moi je tremble encore",
+])
+def test_someone_elses_now_does_not_make_a_crisis(text):
+    assert assess(text).level == "concern"
+
+
+def test_the_senders_own_now_still_makes_a_crisis():
+    assert assess("I'm in the car park now and I can't stop shaking").level == "urgent"
+    assert assess("I'm at home and I can't stop shaking").level == "urgent"

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from itertools import accumulate, chain, compress, repeat
+from itertools import accumulate, chain, compress, islice, repeat
+from operator import eq
 from typing import Any, Callable, Collection, Mapping, NamedTuple, Sequence
 
 from . import native as accel
@@ -40,6 +41,11 @@ _COMBINING = re.compile("[\u0300-\u036f]")
 # phrase, so they are left out of the tokens and a phrase reads through them.  Keys, after the
 # repeated letters are squeezed ("euhhh", "umm").  Not "er", which is also the emergency room.
 FILLERS = frozenset({"euh", "heu", "um", "uh", "uhm", "erm", "hm"})
+# A word said twice in a row is a stammer ("pas d'idées de de me faire du mal", "i i can't"): the
+# second one is left out, so a phrase or a negation reads through it.  Not the French reflexives,
+# where the pair is grammar ("nous nous sommes", "vous vous êtes"), nor words that are two words
+# once accents are folded ("là la fenêtre", "il a à faire", "où ou").
+KEEP_DOUBLE = frozenset({"nous", "vous", "la", "a", "ou", "du"})
 # What could open a quotation for inside_quotes: a double quote, or an apostrophe not after a letter.
 _DOUBLE = "\"\u201c\u201d\u00ab\u00bb\u201e"
 _QUOTE_CHAR = re.compile("[" + _DOUBLE + "'\u2018\u2019\u02bc\u2032`\u00b4]")
@@ -137,6 +143,19 @@ class Tokens(Sequence[Token]):
     def as_list(self) -> list[Token]:
         return list(map(tuple.__new__, repeat(Token), zip(self.keys, self.starts, self.ends, self.brk)))
 
+    def unstuttered(self, keep: Collection[str] = KEEP_DOUBLE) -> Tokens:
+        """These tokens minus a word that repeats the one just before it in the same sentence, unless
+        the word is in `keep`."""
+        keys, brk = self.keys, self.brk
+        gone = {k for k in range(1, len(keys)) if keys[k] == keys[k - 1] and not brk[k]
+                and keys[k].isalpha() and keys[k] not in keep}
+        if not gone:
+            return self
+        keep = [k for k in range(len(keys)) if k not in gone]
+        starts, ends = self.starts, self.ends
+        return Tokens([keys[k] for k in keep], [brk[k] for k in keep],
+                      [starts[k] for k in keep], [ends[k] for k in keep])
+
     def without(self, drop: Collection[str]) -> Tokens:
         """These tokens minus the words in `drop`; a sentence break before a dropped word moves to
         the word after it."""
@@ -182,6 +201,8 @@ class Normalizer:
         self._c_split = c.split if c is not None else None
         self.sms = dict(sms)
         self.emoji = dict(emoji)
+        # emojis are repeated on purpose ('💊💊💊' is a count)
+        self._doubles = KEEP_DOUBLE | frozenset(self.emoji.values())
         self.correct = correct
         self.vocabulary = vocabulary       # the lexicon's own words (squeezed)
         self._cache: dict[str, tuple[str, ...]] = {}
@@ -228,11 +249,14 @@ class Normalizer:
         return found
 
     def split(self, text: str) -> Tokens:
-        """Tokens of `text` as columns, offsets in `text` itself; speech fillers left out."""
+        """Tokens of `text` as columns, offsets in `text` itself; speech fillers and stammered repeats left out."""
         toks = self._split(text)
         if True in toks.brk:
             _join_initials(text, toks)
-        return toks if FILLERS.isdisjoint(toks.keys) else toks.without(FILLERS)
+        if not FILLERS.isdisjoint(toks.keys):
+            toks = toks.without(FILLERS)
+        keys = toks.keys
+        return toks.unstuttered(self._doubles) if any(map(eq, keys, islice(keys, 1, None))) else toks
 
     def _split(self, text: str) -> Tokens:
         if self._c_split is not None and (text.isascii() or not _COMBINING.search(text)):

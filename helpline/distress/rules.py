@@ -80,6 +80,7 @@ def negated(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
     return False
 
 
+
 def denied_object(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
     """A thing said to be absent: 'pas de cachets', 'no pills', 'aucun comprimé', 'not any tablets'."""
     keys, neg = tokens.keys, words["negator"]
@@ -113,6 +114,10 @@ def _is_negator(keys: Sequence[str], k: int, neg: set[str], comparative: Collect
     return True
 
 
+# French "t'" before these is "tu" ("t'as", "t'es"), not the English "-n't"
+_T_VERBS = frozenset({"as", "es", "etais", "avais", "aurais", "serais", "vas"})
+
+
 def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
              context: Sequence[Match]) -> bool:
     """Someone else's words: a reporter or third person before any first person, or a hypothetical.
@@ -140,6 +145,10 @@ def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
         k -= 1
         key = keys[k]
         if key in words["self"]:
+            return False
+        # 'tu mérites pas de vivre' after 't'as tué un patient': said to the sender, by themselves or
+        # by someone they quote; a reporter marker decides the latter above
+        if key in words.get("addressee", ()) or key == "t" and keys[k + 1] in _T_VERBS:
             return False
         if key in words["other"] and (idea or
                                       k + 1 < len(keys) and keys[k + 1] in words.get("impersonal", ())):
