@@ -682,3 +682,36 @@ def test_someone_elses_now_does_not_make_a_crisis(text):
 def test_the_senders_own_now_still_makes_a_crisis():
     assert assess("I'm in the car park now and I can't stop shaking").level == "urgent"
     assert assess("I'm at home and I can't stop shaking").level == "urgent"
+
+
+@pytest.mark.parametrize("text", [
+    "c'est pour ma collègue, elle m'a dit ce matin je voudrais plus me réveiller",
+    "c'est pour ma collègue elle m'a dit hier euh je voudrais ne plus me réveiller",
+    "my crewmate after that job he said i don't want to be here anymore",
+])
+def test_a_quotation_opened_after_a_time_or_a_pronoun_is_someone_elses(text):
+    assert [s.category for s in Detector(learned=None).assess(text).signals] == ["third_party"]
+
+
+def test_the_sender_telling_someone_stays_their_own():
+    assert Detector(learned=None).assess("I told her I want to die").level == "urgent"
+
+
+@pytest.mark.parametrize("text", [
+    "I had a breakdown in 2009; I came through it, and the dark thoughts haven't returned.",
+    "Back in the 90s I was suicidal and off for a year. I'm not there now.",
+    "Il y a dix ans j'ai eu des idées suicidaires ; j'ai été suivi et c'est derrière moi.",
+])
+def test_thoughts_said_to_be_over_are_past(text):
+    assert [s.category for s in Detector(learned=None).assess(text).signals if s.level == "urgent"] == []
+
+
+def test_meds_not_returned_is_not_thoughts_not_returned():
+    text = "driving around with the leftover syringe driver meds, i haven't returned them, i keep looking at them"
+    assert Detector(learned=None).assess(text).level == "urgent"
+
+
+def test_an_rn_is_a_nurse_but_rn_alone_is_right_now():
+    lexicons_only = Detector(learned=None)
+    assert lexicons_only.assess("Australian RN, new grad. I can't stop crying.").level == "concern"
+    assert lexicons_only.assess("i'm at work rn and i can't stop crying").level == "urgent"

@@ -55,12 +55,12 @@ def means(terms: Sequence[Match], context: Sequence[Match], work: Sequence[Match
 
 def acute(symptoms: Sequence[Match], context: Sequence[Match], idioms: Sequence[Match] = ()) -> list[Found]:
     """Two distinct panic symptoms, or one with an immediacy marker and no calm marker: a crisis now.
-    A bare 'now' counts only close to the symptom and outside an idiom: further off, or in 'they're in
-    ICU now', it is about something else."""
+    A bare 'now' counts only close to the symptom, and no marker counts inside an idiom: further off,
+    or in 'they're in ICU now' or 'Australian RN' (SMS 'rn' is 'right now'), it is about something else."""
     kinds = {s.entry.pattern for s in symptoms}
     calm = any(c.entry.category == "calm" for c in context)
-    now = any(c.entry.category == "immediacy" or
-              c.entry.category == "now_word" and any(near(s, c, NOW_SCOPE) for s in symptoms) and
+    now = any((c.entry.category == "immediacy" or
+               c.entry.category == "now_word" and any(near(s, c, NOW_SCOPE) for s in symptoms)) and
               not masked_by_idiom(c, idioms)
               for c in context)
     crisis = bool(kinds) and not calm and (len(kinds) >= 2 or now)

@@ -127,8 +127,9 @@ def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
     keys, brk, own = tokens.keys, tokens.brk, words["self"]
     # "he joked that I should ...": a reporter marker that already names the sender as the
     # subject of the reported words covers the phrase right after it, pronouns and all.
-    if any(c.entry.category == "reporter" and 0 <= m.i - c.j <= 1 and not own.isdisjoint(keys[c.i:c.j])
-           for c in context):
+    # ('elle m'a dit hier je voudrais ne plus me réveiller': a word or two may come between)
+    if any(c.entry.category == "reporter" and 0 <= m.i - c.j <= 2 and not own.isdisjoint(keys[c.i:c.j])
+           and not any(brk[c.j:m.i + 1]) for c in context):
         return True
     inside = keys[m.i:m.j]
     if not FIRST_PERSON.isdisjoint(inside) or not own.isdisjoint(inside):
