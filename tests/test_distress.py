@@ -715,3 +715,64 @@ def test_an_rn_is_a_nurse_but_rn_alone_is_right_now():
     lexicons_only = Detector(learned=None)
     assert lexicons_only.assess("Australian RN, new grad. I can't stop crying.").level == "concern"
     assert lexicons_only.assess("i'm at work rn and i can't stop crying").level == "urgent"
+
+
+@pytest.mark.parametrize("text", [
+    "Thoughts of suicide? No, never, I have two kids.",
+    "Idées suicidaires ? Non. Juste épuisée.",
+])
+def test_a_question_answered_no_at_once_is_a_denial(text):
+    assert [s.category for s in Detector(learned=None).assess(text).signals][0] == "denied_ideation"
+
+
+@pytest.mark.parametrize("text", [
+    "Suicidal? yes.",
+    "I have thoughts of suicide. No one knows.",
+    "thoughts of suicide? no. but i want to die",
+])
+def test_an_answer_other_than_no_or_a_statement_stays_urgent(text):
+    assert Detector(learned=None).assess(text).level == "urgent"
+
+
+def test_je_glued_to_a_verb_is_split_when_the_verb_is_a_lexicon_word():
+    norm = Detector(learned=None).normalizer
+    assert norm.split("jprends mes cachets").keys[:2] == ["je", "prends"]
+    assert norm.split("jhnson").keys == ["jhnson"]      # not a word of the lexicon: left alone
+
+
+def test_a_job_title_is_not_being_at_work_now():
+    lexicons_only = Detector(learned=None)
+    assert lexicons_only.assess("Je suis infirmier de bloc. G pas dormi depuis 3 nuits.").level == "concern"
+    assert lexicons_only.assess("je suis au bloc là, j'ai pas dormi depuis 3 nuits").level == "urgent"
+    # "de garde" is on duty now, not a title
+    assert lexicons_only.assess("interne de garde seul, j'ai bu, je peux pas assurer la nuit").level == "urgent"
+
+
+def test_words_said_to_you_by_someone_else_are_theirs():
+    text = "my assessor said in front of the woman you're going to kill someone one day"
+    assert [s.category for s in Detector(learned=None).assess(text).signals] == ["third_party"]
+    # the sender saying it to themselves is still their own
+    assert Detector(learned=None).assess("I keep telling myself: you don't deserve to live").level == "urgent"
+
+
+def test_a_quoted_symptom_is_not_the_senders_crisis():
+    text = ("Ma collègue m'a écrit cette nuit « je veux mourir, je tremble ». Elle est aux urgences avec "
+            "son mari maintenant. Moi je n'arrive pas à me calmer.")
+    assert Detector(learned=None).assess(text).level == "concern"
+
+
+@pytest.mark.parametrize("text, level", [
+    ("j'ai eu une crise de panique en stage, je tremblais. Maintenant j'ai peur d'y retourner", "concern"),
+    ("help. cant breathe. chest going. sluice room floor. now", "urgent"),
+    ("I'm shaking now", "urgent"),
+])
+def test_a_bare_now_in_another_sentence_tells_a_story(text, level):
+    assert Detector(learned=None).assess(text).level == level
+
+
+def test_the_senders_own_writing_is_not_someone_elses_words():
+    lexicons_only = Detector(learned=None)
+    text = "l'an dernier j'avais écrit les raisons de rester, je les ai relues ce soir, aucune ne me parle plus"
+    assert lexicons_only.assess(text).level == "urgent"
+    text = "Une infirmière que je suis a dit hier avoir pensé à mourir, puis s'est rétractée."
+    assert [s.category for s in lexicons_only.assess(text).signals] == ["third_party"]

@@ -53,20 +53,29 @@ def means(terms: Sequence[Match], context: Sequence[Match], work: Sequence[Match
     return out
 
 
-def acute(symptoms: Sequence[Match], context: Sequence[Match], idioms: Sequence[Match] = ()) -> list[Found]:
+def acute(symptoms: Sequence[Match], context: Sequence[Match], idioms: Sequence[Match] = (),
+          brk: Sequence[bool] = ()) -> list[Found]:
     """Two distinct panic symptoms, or one with an immediacy marker and no calm marker: a crisis now.
-    A bare 'now' counts only close to the symptom, and no marker counts inside an idiom: further off,
-    or in 'they're in ICU now' or 'Australian RN' (SMS 'rn' is 'right now'), it is about something else."""
+    A bare 'now' counts only close to the symptom and in its sentence, or said on its own ('chest
+    going. sluice room floor. now'; `brk`: the sentence breaks of the tokens), and no marker counts inside an idiom: further off, in another sentence ('elle est aux
+    urgences maintenant. Je n'arrive pas à me calmer'), or in 'they're in ICU now' or 'Australian RN'
+    (SMS 'rn' is 'right now'), it is about something else."""
     kinds = {s.entry.pattern for s in symptoms}
     calm = any(c.entry.category == "calm" for c in context)
     now = any((c.entry.category == "immediacy" or
-               c.entry.category == "now_word" and any(near(s, c, NOW_SCOPE) for s in symptoms)) and
+               c.entry.category == "now_word" and any(near(s, c, NOW_SCOPE) and (
+                   not any(brk[min(s.i, c.i) + 1:max(s.i, c.i) + 1]) or _alone(c, brk)) for s in symptoms)) and
               not masked_by_idiom(c, idioms)
               for c in context)
     crisis = bool(kinds) and not calm and (len(kinds) >= 2 or now)
     if crisis:
         return [Found("acute_crisis", "urgent", s.i, s.j) for s in symptoms]
     return [Found("anxiety", "concern", s.i, s.j) for s in symptoms]
+
+
+def _alone(c: Match, brk: Sequence[bool]) -> bool:
+    """`c` is a sentence of its own."""
+    return (c.i == 0 or brk[c.i]) and (c.j >= len(brk) or brk[c.j])
 
 
 def farewell(hints: Sequence[Match], context: Sequence[Match], jobs: Sequence[Match] = ()) -> list[Found]:
@@ -91,7 +100,7 @@ def planned(cue: Match, context: Sequence[Match]) -> bool:
 
 
 def cue_pairs(cues: Sequence[Match], context: Sequence[Match], pairs: Mapping[tuple[str, str], str],
-              owner: Callable[[Match], str | None]) -> list[Found]:
+              owner: Callable[[Match], str | None], brk: Sequence[bool] = ()) -> list[Found]:
     """Cues of two families listed together in `pairs` (both orders), near each other: urgent.
 
     `owner(cue)` says whose cue it is: 'own' (the sender), 'other' (reported, quoted) or None (negated,
@@ -101,18 +110,23 @@ def cue_pairs(cues: Sequence[Match], context: Sequence[Match], pairs: Mapping[tu
     A work cue ('pour le patient du 12', 'max dose') hides the cues it overlaps as an idiom does and
     cancels the means/place cues next to it, a job cue ('je démissionne') the farewell cues; a plan
     for later ('à lundi') next to a farewell cue cancels its pairs; a calm marker ('every time') turns a panic pair
-    into anxiety.  A family paired with itself needs two phrases.
+    into anxiety; a bare 'now' opening another sentence does not pair with a panic cue (`brk`: the
+    sentence breaks of the tokens).  A family paired with itself needs two phrases.
     """
     work = [c for c in cues if c.entry.category in VETOES]
     kept = [c for c in cues if c.entry.category not in VETOES and not masked_by_idiom(c, work) and not any(
         c.entry.category in VETOES[w.entry.category] and near(c, w, VETO_SCOPE) for w in work)]
     calm = any(c.entry.category == "calm" for c in context)
+    bare = {(c.i, c.j) for c in context if c.entry.category == "now_word"}
     out: list[Found] = []
     for a, b in combinations(kept, 2):
         fa, fb = a.entry.category, b.entry.category
         category = pairs.get((fa, fb))
         if category is None or not near(a, b, PAIR_SCOPE) or (fa == fb and a.i < b.j and b.i < a.j) \
                 or ("farewell" in (fa, fb) and (planned(a, context) or planned(b, context))):
+            continue
+        if brk and {fa, fb} == {"panic", "now"} and _opens_another_sentence(a if fa == "now" else b,
+                                                                            b if fa == "now" else a, bare, brk):
             continue
         fa, fb = sorted((fa, fb))
         whose = {owner(a), owner(b)}
@@ -126,6 +140,15 @@ def cue_pairs(cues: Sequence[Match], context: Sequence[Match], pairs: Mapping[tu
             name, level = "third_party", "concern"
         out += [Found(name, level, a.i, a.j), Found(name, level, b.i, b.j)]
     return out
+
+
+def _opens_another_sentence(now: Match, symptom: Match, bare: set[tuple[int, int]], brk: Sequence[bool]) -> bool:
+    """A bare 'now' that opens a sentence other than the symptom's tells a story ('…je tremblais.
+    Maintenant j'ai peur d'y retourner'), not that it is happening now."""
+    if (now.i, now.j) not in bare or not (now.i == 0 or brk[now.i]):
+        return False
+    lo, hi = min(now.i, symptom.i), max(now.i, symptom.i)
+    return any(brk[lo + 1:hi + 1])
 
 
 def light_tone(found: list[Found], context: Sequence[Match]) -> list[Found]:

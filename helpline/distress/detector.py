@@ -166,7 +166,7 @@ class Detector:
                     continue
                 if cat == "means_term" and rules.denied_object(tokens, m, self.words):
                     continue
-            if cat in rules.NEGATED and rules.negated(tokens, m, self.words):
+            if cat in rules.NEGATED and (rules.negated(tokens, m, self.words) or ask.answered_no(m)):
                 outcome = rules.NEGATED[cat]
                 if outcome and outcome[0] == "urgent":
                     # 'elle a plus envie de vivre' is someone else's; 'il y a dix ans' is over
@@ -178,6 +178,8 @@ class Detector:
                     found.append(Found(outcome[1], outcome[0], m.i, m.j))
                 continue
             if cat in MARKERS:
+                if cat == "acute_symptom" and ask.quoted(m):
+                    continue        # a colleague's quoted 'je tremble de partout' is not the sender's crisis
                 by_role.setdefault(cat, []).append(m)
             elif level != "none":
                 found.append(Found(cat, level, m.i, m.j))
@@ -188,7 +190,7 @@ class Detector:
                 near_means = [c for c in context if not rules.masked_by_idiom(c, idioms)] if idioms else context
                 found += combine.means(by_role["means_term"], near_means, work)
             if "acute_symptom" in by_role:
-                found += combine.acute(by_role["acute_symptom"], context, idioms)
+                found += combine.acute(by_role["acute_symptom"], context, idioms, tokens.brk)
             if "farewell_hint" in by_role:
                 jobs = [c for c in matches["cue"] if c.entry.category == "job"]
                 found += combine.farewell(by_role["farewell_hint"], context, jobs)
@@ -216,7 +218,7 @@ class Detector:
             if cue not in owners:
                 owners[cue] = self.cue_owner(ask, cue)
             return owners[cue]
-        return combine.cue_pairs(live, ask.context, self.cue_pairs, owner)
+        return combine.cue_pairs(live, ask.context, self.cue_pairs, owner, ask.tokens.brk)
 
     def cue_owner(self, ask: "_Questions", cue: Match) -> str | None:
         """'own' for a cue about the sender now, 'other' for someone else's words, None when negated or past."""
@@ -272,6 +274,10 @@ def language(locale: str | None) -> str | None:
     return short if short in ("fr", "en") else None
 
 
+# the first word of an answer that says no to the question just before it
+ANSWER_NO = frozenset({"no", "non", "nope", "nah", "nan", "never", "jamais"})
+
+
 class _Questions:
     """What the rules ask about one message, with the answers that hold for the whole message
     worked out once: most messages have no quotation mark, no past marker and nobody else in them."""
@@ -312,6 +318,12 @@ class _Questions:
             return False
         if self.may_report and rules.reported(self.tokens, m, self.detector.words, self.context):
             return True
+        return self.quoted(m)
+
+    def quoted(self, m: Match) -> bool:
+        """Inside a quotation that is not the sender's own inner voice."""
+        if self.reveal >= m.j:
+            return False
         if self.opener == self._UNKNOWN:
             self.opener = first_opener(self.text)
         start = self.tokens.starts[m.i]
@@ -324,6 +336,13 @@ class _Questions:
         starts = self.tokens.starts
         return [c for c in self.context
                 if c.entry.category != "own_voice" or not inside_quotes(self.text, starts[c.i])]
+
+    def answered_no(self, m: Match) -> bool:
+        """Asked as a question and answered no at once: "Thoughts of suicide? No, never."."""
+        tokens, k = self.tokens, m.j
+        if k >= len(tokens.keys) or not tokens.brk[k] or tokens.keys[k] not in ANSWER_NO:
+            return False
+        return "?" in self.text[tokens.ends[k - 1]:tokens.starts[k]]
 
     def past(self, m: Match) -> bool:
         """Said of a distant past that did not come back."""

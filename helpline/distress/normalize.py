@@ -40,6 +40,7 @@ _COMBINING = re.compile("[\u0300-\u036f]")
 # Hesitations of speech transcripts ("i keep um thinking", "je veux euh partir"): no word of any
 # phrase, so they are left out of the tokens and a phrase reads through them.  Keys, after the
 # repeated letters are squeezed ("euhhh", "umm").  Not "er", which is also the emergency room.
+_VOWELS = frozenset("aeiouy")
 FILLERS = frozenset({"euh", "heu", "um", "uh", "uhm", "erm", "hm"})
 # A word said twice in a row is a stammer ("pas d'idées de de me faire du mal", "i i can't"): the
 # second one is left out, so a phrase or a negation reads through it.  Not the French reflexives,
@@ -234,6 +235,10 @@ class Normalizer:
             mapped = self.sms.get(word)
         if mapped is not None:
             return mapped
+        # French SMS glues "je" to a verb ('jprends', 'jgarde'): no word of either language starts
+        # with j and a consonant, so when the rest is a word of the lexicon, it is "je" and that word
+        if len(word) > 3 and word[0] == "j" and word[1] not in _VOWELS and word[1:] in self.vocabulary:
+            return ("je", word[1:])
         if self.correct is not None:
             word = self.correct(word)
         return (word,)

@@ -150,12 +150,30 @@ def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
         # 'tu mérites pas de vivre' after 't'as tué un patient': said to the sender, by themselves or
         # by someone they quote; a reporter marker decides the latter above
         if key in words.get("addressee", ()) or key == "t" and keys[k + 1] in _T_VERBS:
-            return False
+            return _said_to_sender(keys, brk, k, k - REPORT_SCOPE, words)
         if key in words["other"] and (idea or
                                       k + 1 < len(keys) and keys[k + 1] in words.get("impersonal", ())):
             continue        # 'il faut pour ne pas se réveiller': a pronoun that names nobody
+        if key in words["reporter"] and any(keys[x] in words["self"] for x in (k - 1, k - 2) if x >= 0):
+            return False    # 'j'avais écrit les raisons de rester', 'I told her': the sender's own words
         if key in words["other"] or key in words["reporter"]:
             return True
+    return False
+
+
+def _said_to_sender(keys: Sequence[str], brk: Sequence[bool], k: int, stop: int,
+                    words: Mapping[str, set[str]]) -> bool:
+    """The second person at k is someone else talking to the sender when a reporting verb comes
+    first ('the assessor said you're going to kill someone'), unless the sender is its subject ('je
+    me répète : tu mérites pas de vivre', 'I keep telling myself you…')."""
+    own, rep = words["self"], words["reporter"]
+    j = k
+    while j > 0 and j > stop and not brk[j]:
+        j -= 1
+        if keys[j] in own:
+            return False
+        if keys[j] in rep:
+            return not any(keys[x] in own for x in (j - 1, j - 2, j - 3) if x >= 0)
     return False
 
 
