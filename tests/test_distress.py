@@ -776,3 +776,15 @@ def test_the_senders_own_writing_is_not_someone_elses_words():
     assert lexicons_only.assess(text).level == "urgent"
     text = "Une infirmière que je suis a dit hier avoir pensé à mourir, puis s'est rétractée."
     assert [s.category for s in lexicons_only.assess(text).signals] == ["third_party"]
+
+
+def test_a_plan_inside_a_farewell_gesture_is_not_a_plan_for_later():
+    lexicons_only = Detector(learned=None)
+    assert lexicons_only.assess("See you on the other side guys ✌️ it's been real").level == "urgent"
+    assert lexicons_only.assess("thanks for everything, it's been real, see you monday").level == "none"
+
+
+def test_ongoing_counting_is_now_whatever_happened_in_first_year():
+    text = "I took an overdose in first year, nobody at uni knows, and I've been counting what's left in the cupboard"
+    assert Detector(learned=None).assess(text).level == "urgent"
+    assert Detector(learned=None).assess("I thought about ending it in my first job. Not anymore.").level == "concern"

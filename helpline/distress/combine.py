@@ -86,6 +86,9 @@ def farewell(hints: Sequence[Match], context: Sequence[Match], jobs: Sequence[Ma
     """
     if jobs:
         hints = [h for h in hints if not any(near(h, j, VETO_SCOPE) for j in jobs)]
+    # a plan inside a gesture is part of it ('see you on the other side'), not a plan for later
+    context = [c for c in context if c.entry.category != "future" or
+               not any(h.i <= c.i and c.j <= h.j for h in hints)]
     kinds = {h.entry.pattern for h in hints}
     if len(kinds) >= 2 and not any(planned(h, context) for h in hints):
         return [Found("farewell", "urgent", h.i, h.j) for h in hints]
