@@ -17,7 +17,7 @@ It needs the git history (a clone, not an export) and the shared dev set beside 
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
 `--careful` also tries each careful threshold (what work talk with nothing distressing in it, and
 the rest of a message after a denial, someone else's words or a past episode, must clear; commits
-from holdout 27 on have one).  It covers holdouts 9 to 449 but 43, which is all everyday messages (`--from`/`--to` choose);
+from holdout 27 on have one).  It covers holdouts 9 to 472 but 43, which is all everyday messages (`--from`/`--to` choose);
 holdouts 9 to 21 took about 4 minutes per `--l2` value on one core, holdouts 27 to 40 with
 `--shipped` under 8 minutes, and holdouts 41 to 57 with `--shipped` about 9 minutes.
 """
@@ -101,6 +101,8 @@ FIRST_MEASURED = [
     (402, 417, "1feb9b5a1192b996cdd3de3d5cdfa18c9fb091a0"),
     (418, 433, "4f91c4cb08620daad9be34aa6fbdfa9eaf13e01d"),
     (434, 449, "cdecdb622fa56544bba57e95fb72dddc102612ef"),
+    (450, 465, "3abfb57b937485ab1245e2ffdb4284ca5eea2bac"),
+    (466, 472, "21635f857de567351321e20e5a8b9d3a1356272a"),
 ]
 BLIND = {n: commit for first, last, commit in FIRST_MEASURED for n in range(first, last + 1)}
 
