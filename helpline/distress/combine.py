@@ -57,9 +57,10 @@ def acute(symptoms: Sequence[Match], context: Sequence[Match], idioms: Sequence[
           brk: Sequence[bool] = ()) -> list[Found]:
     """Two distinct panic symptoms, or one with an immediacy marker and no calm marker: a crisis now.
     A bare 'now' counts only close to the symptom and in its sentence, or said on its own ('chest
-    going. sluice room floor. now'; `brk`: the sentence breaks of the tokens), and no marker counts inside an idiom: further off, in another sentence ('elle est aux
-    urgences maintenant. Je n'arrive pas à me calmer'), or in 'they're in ICU now' or 'Australian RN'
-    (SMS 'rn' is 'right now'), it is about something else."""
+    going. sluice room floor. now'; `brk`: the sentence breaks of the tokens), and no marker counts
+    inside an idiom: further off, in another sentence ('elle est aux urgences maintenant. Je n'arrive
+    pas à me calmer'), or in 'they're in ICU now' or 'Australian RN' (SMS 'rn' is 'right now'), it
+    is about something else."""
     kinds = {s.entry.pattern for s in symptoms}
     calm = any(c.entry.category == "calm" for c in context)
     now = any((c.entry.category == "immediacy" or

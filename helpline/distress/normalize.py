@@ -40,8 +40,8 @@ _COMBINING = re.compile("[\u0300-\u036f]")
 # Hesitations of speech transcripts ("i keep um thinking", "je veux euh partir"): no word of any
 # phrase, so they are left out of the tokens and a phrase reads through them.  Keys, after the
 # repeated letters are squeezed ("euhhh", "umm").  Not "er", which is also the emergency room.
-_VOWELS = frozenset("aeiouy")
 FILLERS = frozenset({"euh", "heu", "um", "uh", "uhm", "erm", "hm"})
+_VOWELS = frozenset("aeiouy")      # after a glued "j" ('jprends' is "je prends", 'jouer' a word)
 # A word said twice in a row is a stammer ("pas d'idées de de me faire du mal", "i i can't"): the
 # second one is left out, so a phrase or a negation reads through it.  Not the French reflexives,
 # where the pair is grammar ("nous nous sommes", "vous vous êtes"), nor words that are two words
@@ -152,10 +152,10 @@ class Tokens(Sequence[Token]):
                 and keys[k].isalpha() and keys[k] not in keep}
         if not gone:
             return self
-        keep = [k for k in range(len(keys)) if k not in gone]
+        kept = [k for k in range(len(keys)) if k not in gone]
         starts, ends = self.starts, self.ends
-        return Tokens([keys[k] for k in keep], [brk[k] for k in keep],
-                      [starts[k] for k in keep], [ends[k] for k in keep])
+        return Tokens([keys[k] for k in kept], [brk[k] for k in kept],
+                      [starts[k] for k in kept], [ends[k] for k in kept])
 
     def without(self, drop: Collection[str]) -> Tokens:
         """These tokens minus the words in `drop`; a sentence break before a dropped word moves to

@@ -80,7 +80,6 @@ def negated(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
     return False
 
 
-
 def denied_object(tokens: Tokens, m: Match, words: Mapping[str, set[str]]) -> bool:
     """A thing said to be absent: 'pas de cachets', 'no pills', 'aucun comprimé', 'not any tablets'."""
     keys, neg = tokens.keys, words["negator"]
