@@ -153,7 +153,7 @@ def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
         if key in words["other"] and (idea or
                                       k + 1 < len(keys) and keys[k + 1] in words.get("impersonal", ())):
             continue        # 'il faut pour ne pas se réveiller': a pronoun that names nobody
-        if key in words["reporter"] and any(keys[x] in words["self"] for x in (k - 1, k - 2) if x >= 0):
+        if key in words["reporter"] and _said_by_sender(keys, k, words["self"]):
             return False    # 'j'avais écrit les raisons de rester', 'I told her': the sender's own words
         if key in words["other"] or key in words["reporter"]:
             return True
@@ -172,8 +172,14 @@ def _said_to_sender(keys: Sequence[str], brk: Sequence[bool], k: int, stop: int,
         if keys[j] in own:
             return False
         if keys[j] in rep:
-            return not any(keys[x] in own for x in (j - 1, j - 2, j - 3) if x >= 0)
+            return not _said_by_sender(keys, j, own)
     return False
+
+
+def _said_by_sender(keys: Sequence[str], k: int, own: Collection[str]) -> bool:
+    """The reporting verb at k has the sender as its subject: 'j'ai dit', 'je me répète', 'I told',
+    'I keep telling' (not 'une infirmière que je suis a dit')."""
+    return any(keys[x] in own for x in (k - 1, k - 2) if x >= 0)
 
 
 def own_voice(m: Match, context: Sequence[Match]) -> bool:
