@@ -788,3 +788,45 @@ def test_ongoing_counting_is_now_whatever_happened_in_first_year():
     text = "I took an overdose in first year, nobody at uni knows, and I've been counting what's left in the cupboard"
     assert Detector(learned=None).assess(text).level == "urgent"
     assert Detector(learned=None).assess("I thought about ending it in my first job. Not anymore.").level == "concern"
+
+
+@pytest.mark.parametrize("text, level", [
+    ("Le médecin m'a demandé si j'avais des idées suicidaires, non, vraiment pas. Je dors mal.", "concern"),
+    ("The GP asked me if I'd had any thoughts of ending it, no, honestly not.", "concern"),
+    ("The GP asked me if I'd had any thoughts of ending it, yes, a few.", "urgent"),
+    ("I have thoughts of ending it, no one would notice", "urgent"),
+])
+def test_a_question_asked_in_reported_form_and_answered_no_is_a_denial(text, level):
+    assert Detector(learned=None).assess(text).level == level
+
+
+def test_a_reporter_marker_may_end_on_the_first_words_of_the_quotation():
+    lexicons_only = Detector(learned=None)
+    text = "mon collègue m'a dit hier soir si je pouvais disparaître ce serait plus simple, je sais pas quoi faire"
+    assert [s.category for s in lexicons_only.assess(text).signals][0] == "third_party"
+    assert lexicons_only.assess("si je pouvais disparaître ce serait plus simple").level == "urgent"
+
+
+@pytest.mark.parametrize("text, level", [
+    ("Pardon maman.", "urgent"),
+    ("goodbye.", "urgent"),
+    ("Merci pour tout.", "none"),
+    ("pardon maman pour le retard, j'arrive", "none"),
+])
+def test_a_farewell_gesture_that_is_the_whole_message_is_a_farewell(text, level):
+    assert Detector(learned=None).assess(text).level == level
+
+
+def test_a_past_marker_opening_a_long_sentence_still_covers_it():
+    text = "Il y a deux ans je vous ai appelés en pleine nuit, j'allais mal au point de vouloir mourir."
+    assert [s.category for s in Detector(learned=None).assess(text).signals] == ["past_ideation"]
+
+
+@pytest.mark.parametrize("text", [
+    "Had some dark thoughts back in spring, got help, they're gone. Now I'm just tired.",
+    "i still get the flashbacks every now and then but mostly ok, just wanted to say thanks",
+    "i was shaking so much i dropped the syringe. now i'm off sick and the guilt is unreal",
+    "Sat there shaking for 40 minutes before I was able to drive home.",
+])
+def test_a_story_told_with_now_in_it_is_not_a_crisis_now(text):
+    assert Detector(learned=None).assess(text).level == "concern"

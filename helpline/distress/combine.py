@@ -18,6 +18,8 @@ MEANS_SCOPE = 15
 PAIR_SCOPE = 30         # words between two cues of a pair
 VETO_SCOPE = 6          # words between a work cue ('for the patient in bed 12') and a cue it cancels
 NOW_SCOPE = 6           # words between a bare 'now' and the panic symptom it makes a crisis
+# a thank-you that is the whole message is a thank-you ('Merci pour tout.'), not a farewell
+THANKS = frozenset({"merci", "thanks", "thank", "thx", "chers"})     # keys are squeezed: 'cheers' -> 'chers'
 FUTURE_SCOPE = 12       # words between a plan for later ('à lundi') and a farewell gesture it explains
 # Cancelling families -> the families they cancel near them ('for the patient in bed 3' next to a
 # drug; 'je démissionne' next to 'merci pour tout').
@@ -79,8 +81,10 @@ def _alone(c: Match, brk: Sequence[bool]) -> bool:
     return (c.i == 0 or brk[c.i]) and (c.j >= len(brk) or brk[c.j])
 
 
-def farewell(hints: Sequence[Match], context: Sequence[Match], jobs: Sequence[Match] = ()) -> list[Found]:
-    """Two or more distinct farewell gestures with no plan for later: a farewell message.
+def farewell(hints: Sequence[Match], context: Sequence[Match], jobs: Sequence[Match] = (),
+             keys: Sequence[str] = ()) -> list[Found]:
+    """Two or more distinct farewell gestures with no plan for later, or one that is the whole
+    message, of words `keys` ('Adieu.', 'Pardon maman.', but not 'Merci pour tout.'): a farewell message.
 
     A gesture next to a job cue ('dernier jour dans le service', 'je démissionne') is a goodbye to
     the job, as in the cue-pair rule.
@@ -91,7 +95,8 @@ def farewell(hints: Sequence[Match], context: Sequence[Match], jobs: Sequence[Ma
     context = [c for c in context if c.entry.category != "future" or
                not any(h.i <= c.i and c.j <= h.j for h in hints)]
     kinds = {h.entry.pattern for h in hints}
-    if len(kinds) >= 2 and not any(planned(h, context) for h in hints):
+    whole = bool(keys) and keys[0] not in THANKS and any(h.i == 0 and h.j == len(keys) for h in hints)
+    if (len(kinds) >= 2 or whole) and not any(planned(h, context) for h in hints):
         return [Found("farewell", "urgent", h.i, h.j) for h in hints]
     return []
 

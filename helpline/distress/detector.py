@@ -193,7 +193,7 @@ class Detector:
                 found += combine.acute(by_role["acute_symptom"], context, idioms, tokens.brk)
             if "farewell_hint" in by_role:
                 jobs = [c for c in matches["cue"] if c.entry.category == "job"]
-                found += combine.farewell(by_role["farewell_hint"], context, jobs)
+                found += combine.farewell(by_role["farewell_hint"], context, jobs, tokens.keys)
         if len(matches["cue"]) >= 2 and not any(f.level == "urgent" for f in found):
             # weak cues can only raise the level: skipped when a phrase already made it urgent
             found += self.cue_pairs_found(ask, matches["cue"], idioms)
@@ -276,6 +276,8 @@ def language(locale: str | None) -> str | None:
 
 # the first word of an answer that says no to the question just before it
 ANSWER_NO = frozenset({"no", "non", "nope", "nah", "nan", "never", "jamais"})
+# words between a verb of asking and the phrase it asks about ('asked me if I'd had thoughts of suicide')
+ASKED_SCOPE = 7
 
 
 class _Questions:
@@ -338,11 +340,29 @@ class _Questions:
                 if c.entry.category != "own_voice" or not inside_quotes(self.text, starts[c.i])]
 
     def answered_no(self, m: Match) -> bool:
-        """Asked as a question and answered no at once: "Thoughts of suicide? No, never."."""
+        """Asked as a question and answered no at once: "Thoughts of suicide? No, never.", or asked
+        in reported form: "le médecin m'a demandé si j'avais des idées suicidaires, non"."""
         tokens, k = self.tokens, m.j
-        if k >= len(tokens.keys) or not tokens.brk[k] or tokens.keys[k] not in ANSWER_NO:
+        # the phrase may stop one word short of the question's end ('thoughts of ending | it, no')
+        if k + 1 < len(tokens.keys) and tokens.keys[k] not in ANSWER_NO and not tokens.brk[k] and \
+                tokens.keys[k + 1] in ANSWER_NO:
+            k += 1
+        if k >= len(tokens.keys) or tokens.keys[k] not in ANSWER_NO:
             return False
-        return "?" in self.text[tokens.ends[k - 1]:tokens.starts[k]]
+        between = self.text[tokens.ends[k - 1]:tokens.starts[k]]
+        if tokens.brk[k] and "?" in between:
+            return True
+        return (tokens.brk[k] or "," in between) and self._asked(m)
+
+    def _asked(self, m: Match) -> bool:
+        """A verb of asking shortly before the phrase, in its sentence ('asked if', 'm'a demandé si')."""
+        asking, keys, brk = self.detector.words.get("asking", ()), self.tokens.keys, self.tokens.brk
+        for x in range(m.i - 1, max(m.i - ASKED_SCOPE, 0) - 1, -1):
+            if brk[x + 1]:
+                return False
+            if keys[x] in asking:
+                return True
+        return False
 
     def past(self, m: Match) -> bool:
         """Said of a distant past that did not come back."""

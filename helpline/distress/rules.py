@@ -13,7 +13,8 @@ from .normalize import Tokens
 NEGATION_SCOPE = 4      # words looked at before a phrase for a negator
 REPORT_SCOPE = 6        # words looked at before a phrase for who is speaking
 OWN_VOICE_SCOPE = 8     # words between a quoted phrase and a marker of the sender's inner voice
-CONTEXT_SCOPE = 12      # words between a phrase and a past marker
+CONTEXT_SCOPE = 12      # words between a phrase and a past marker after it
+PAST_OPENING_SCOPE = 16  # ... or before it: 'Il y a deux ans je vous ai appelés en pleine nuit, j'allais mal…'
 RECURRENCE_SCOPE = 6    # words between a phrase and a 'again/since' marker
 
 # What a negated phrase becomes: category -> (level, category); None drops the phrase.
@@ -126,8 +127,9 @@ def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
     keys, brk, own = tokens.keys, tokens.brk, words["self"]
     # "he joked that I should ...": a reporter marker that already names the sender as the
     # subject of the reported words covers the phrase right after it, pronouns and all.
-    # ('elle m'a dit hier je voudrais ne plus me réveiller': a word or two may come between)
-    if any(c.entry.category == "reporter" and 0 <= m.i - c.j <= 2 and not own.isdisjoint(keys[c.i:c.j])
+    # ('elle m'a dit hier je voudrais ne plus me réveiller': a word or two may come between, and the
+    # marker may end on the phrase's own first words: 'il m'a dit hier soir si je | pouvais disparaître')
+    if any(c.entry.category == "reporter" and -2 <= m.i - c.j <= 2 and c.i < m.i and not own.isdisjoint(keys[c.i:c.j])
            and not any(brk[c.j:m.i + 1]) for c in context):
         return True
     inside = keys[m.i:m.j]
@@ -205,7 +207,8 @@ def in_past(tokens: Tokens, m: Match, context: Sequence[Match]) -> bool:
     if any(c.entry.category in ("recurrence", "immediacy") and near(m, c, RECURRENCE_SCOPE) for c in same) or \
             any(c.entry.category == "recurrence_back" and looks_back(tokens, m, c) for c in context):
         return False
-    return any(c.entry.category == "past" and near(m, c, CONTEXT_SCOPE) for c in same) or \
+    return any(c.entry.category == "past" and near(m, c, PAST_OPENING_SCOPE if c.j <= m.i else CONTEXT_SCOPE)
+               for c in same) or \
         any(c.entry.category == "past_back" and looks_back(tokens, m, c) for c in context)
 
 
