@@ -830,3 +830,28 @@ def test_a_past_marker_opening_a_long_sentence_still_covers_it():
 ])
 def test_a_story_told_with_now_in_it_is_not_a_crisis_now(text):
     assert Detector(learned=None).assess(text).level == "concern"
+
+
+def test_pas_loin_says_where_and_does_not_negate():
+    text = "j'ai repéré un pont pas loin de chez moi, j'y suis allée deux fois cette semaine"
+    assert Detector(learned=None).assess(text).level == "urgent"
+
+
+def test_a_quotation_closed_after_its_full_stop_is_closed():
+    text = "Ha. 'Self-care.' I'm doing the ultimate self care this weekend."
+    assert [s.category for s in Detector(learned=None).assess(text).signals] == ["suicidal_ideation"]
+
+
+def test_a_patients_plea_quoted_after_m_a_dit_is_the_patients():
+    text = "un résident m'a dit laissez-moi mourir tranquille quand je l'ai retourné, il est mort deux jours après"
+    assert [s.category for s in Detector(learned=None).assess(text).signals] == ["third_party"]
+    assert Detector(learned=None).assess("laissez-moi mourir").level == "urgent"
+
+
+@pytest.mark.parametrize("text, level", [
+    ("je n'arrête pas de trembler quand je prescris maintenant, j'ai peur de tout", "concern"),
+    ("je tremble encore trois jours après, j'arrive pas à me calmer", "concern"),
+    ("je tremble de partout, j'arrive pas à me calmer", "urgent"),
+])
+def test_shaking_tied_to_a_task_or_days_after_is_not_a_crisis_now(text, level):
+    assert Detector(learned=None).assess(text).level == level

@@ -381,6 +381,6 @@ def inside_quotes(text: str, pos: int) -> bool:
                 opened += 1
         elif not (before.isalnum()) and after.isalnum():
             opened += 1
-        elif before.isalnum() and not after.isalnum() and opened > closed:
+        elif (before.isalnum() or before in ".,;:!?…") and not after.isalnum() and opened > closed:
             closed += 1
     return opened > closed

@@ -107,6 +107,9 @@ def _is_negator(keys: Sequence[str], k: int, neg: set[str], comparative: Collect
     if key == "plus" and (any(0 <= x < len(keys) and keys[x] == "en" for x in (k - 1, k + 1)) or
                           k + 1 < len(keys) and keys[k + 1] in comparative):
         return False
+    # "pas loin de chez moi" says where, it does not negate
+    if key == "pas" and k + 1 < len(keys) and keys[k + 1] == "loin":
+        return False
     # "don't", "can't" split to 'don' 't': the 't' negates only after an -n't verb, never in the
     # French "couvre-t-elle", "va-t-il"
     if key == "t" and not (k > 0 and keys[k - 1].endswith("n")):
