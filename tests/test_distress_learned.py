@@ -183,3 +183,14 @@ def test_cli_train_concern_fits_concern_or_urgent_against_none(tmp_path):
     assert out.read_text(encoding="utf-8").startswith("# Learned concern weights")
     scorer = LearnedScorer(out)
     assert scorer.words["relis"] > 0 and scorer.threshold == L.CONCERN_THRESHOLD
+
+
+def test_good_news_told_as_such_must_clear_the_careful_threshold(tmp_path):
+    # bias -3 + 'hearing' 2.5 = -0.5: probability 0.38, over a 0.3 threshold and under the careful 0.4
+    path = weights(tmp_path, "hearing\t2.5\n", head="@bias\t-3\n@threshold\t0.3\n")
+    detector = Detector(learned=path)
+    assert detector.assess("my hearing is tomorrow", "en").urgent
+    relieved = detector.assess("my hearing got dropped, good news", "en")
+    assert not relieved.urgent and "learned" not in {s.category for s in relieved.signals}
+    high = Detector(learned=weights(tmp_path, "hearing\t3\n", head="@bias\t-3\n@threshold\t0.3\n"))
+    assert high.assess("my hearing got dropped, good news", "en").urgent

@@ -125,13 +125,16 @@ class Detector:
         """The learned weights' reasons to call the message urgent, or [] (see learned.py).
 
         What the rules settled as not the sender's risk now (a denial, someone else's words, a past
-        episode) is masked like an idiom, and the rest must then clear the careful threshold."""
+        episode) is masked like an idiom, and the rest must then clear the careful threshold, as must
+        a message that tells good news (a `relief` marker)."""
         idioms = [(m.i, m.j) for m in matches["idiom"]] if matches else []
         settled = [(f.i, f.j) for f in found if f.category in SETTLED]
         assert self.learned is not None
         work = not found and matches is not None and any(m.entry.category == "work" for m in matches["cue"])
+        # good news told as such ('bonne nouvelle', 'the FtP case got dropped', 'back at work and loving it')
+        relief = matches is not None and any(c.entry.category == "relief" for c in matches["context"])
         idioms += settled
-        if not self.learned.raises(tokens.keys, idioms, work or bool(settled)):
+        if not self.learned.raises(tokens.keys, idioms, work or relief or bool(settled)):
             return []
         reasons = self.learned.explain(tokens.keys, idioms) or [(0, len(tokens.keys), 0.0)]
         return [Found("learned", "urgent", i, j) for i, j, _ in reasons]
