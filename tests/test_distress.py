@@ -855,3 +855,12 @@ def test_a_patients_plea_quoted_after_m_a_dit_is_the_patients():
 ])
 def test_shaking_tied_to_a_task_or_days_after_is_not_a_crisis_now(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    ("if I'm not at handover tomorrow, make sure someone tells Dev none of this was his fault", "urgent"),
+    ("si je suis pas là demain dites à ma collègue que c'était pas de sa faute", "urgent"),
+    ("my colleague said none of this was his fault", "none"),
+])
+def test_words_the_sender_asks_to_pass_on_are_the_senders(text, level):
+    assert Detector(learned=None).assess(text).level == level

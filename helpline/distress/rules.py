@@ -183,8 +183,17 @@ def _said_to_sender(keys: Sequence[str], brk: Sequence[bool], k: int, stop: int,
 
 def _said_by_sender(keys: Sequence[str], k: int, own: Collection[str]) -> bool:
     """The reporting verb at k has the sender as its subject: 'j'ai dit', 'je me répète', 'I told',
-    'I keep telling' (not 'une infirmière que je suis a dit')."""
+    'I keep telling' (not 'une infirmière que je suis a dit'), or passes on the sender's words
+    ('make sure someone tells Dev…', 'please tell my mum…', 'dites à ma mère…')."""
+    if keys[k] in PASS_ON and (k == 0 or keys[k - 1] in REQUEST):
+        return True
     return any(keys[x] in own for x in (k - 1, k - 2) if x >= 0)
+
+
+# a reporting verb that asks for the sender's words to be passed on (keys are squeezed: 'tell' ->
+# 'tel'), and the words that ask
+PASS_ON = frozenset({"tel", "tels", "dites", "dis"})
+REQUEST = frozenset({"someone", "somebody", "please", "pls", "plz", "can", "could", "you", "u", "to"})
 
 
 def own_voice(m: Match, context: Sequence[Match]) -> bool:
