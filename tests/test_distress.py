@@ -220,8 +220,9 @@ def test_matcher_prefers_longest_and_respects_word_boundaries(detector):
     toks = detector.normalizer.tokens("je veux en finir avec la vie")
     signal = detector.matcher.find(toks)["signal"]
     assert [(m.i, m.j) for m in signal] == [(2, 7)]   # 'en finir avec la vie' beats 'veux en finir'
-    # 'parent' contains 'are', 'préparer' contains 'pare': whole words only.
-    assert detector.assess("je dois préparer le parent").signals == ()
+    # 'parent' contains 'are', 'préparer' contains 'pare': whole words only (the lexicons' matches;
+    # the learned layer reads words, not substrings, and is tested on its own)
+    assert Detector(learned=None).assess("je dois préparer le parent").signals == ()
 
 
 # --- rules -------------------------------------------------------------------------------------
