@@ -865,3 +865,18 @@ def test_shaking_tied_to_a_task_or_days_after_is_not_a_crisis_now(text, level):
 ])
 def test_words_the_sender_asks_to_pass_on_are_the_senders(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    ("Mon chef m'a dit que j'étais un danger pour les patients. Il a raison, je vais arrêter de l'être.", "urgent"),
+    ("mon chef m'a dit que j'étais un danger pour les patients devant tout le monde. depuis je doute de tout", "concern"),
+    ("my consultant said I was a danger to patients in front of everyone", "concern"),
+])
+def test_words_reported_then_agreed_with_are_the_senders_view(text, level):
+    assert Detector(learned=None).assess(text).level == level
+
+
+def test_agreeing_does_not_make_a_patients_death_the_senders_wish():
+    text = ("un patient s'est suicidé la semaine dernière et sa femme m'a dit vous auriez dû voir, "
+            "et elle a raison je crois, je pense qu'à ça")
+    assert Detector(learned=None).assess(text).level == "concern"

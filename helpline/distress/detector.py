@@ -288,7 +288,7 @@ class _Questions:
     worked out once: most messages have no quotation mark, no past marker and nobody else in them."""
 
     __slots__ = ("detector", "text", "tokens", "context", "opener", "has_past", "may_report", "own_voice",
-                 "reveal")
+                 "reveal", "agree")
     _UNKNOWN = -1
 
     def __init__(self, detector: Detector, text: str, tokens: Tokens, context: Sequence[Match],
@@ -304,6 +304,9 @@ class _Questions:
         self.reveal = len(keys) if "third_person_self" in kinds else \
             max((c.i for c in context if c.entry.category == "self_reveal" and
                  (c.j >= len(keys) or keys[c.j] not in CLEFT)), default=-1)
+        # where the sender agrees with words they reported ('il m'a dit que j'étais un danger. Il a
+        # raison.'): what was said before it is the sender's own view, not only someone else's words
+        self.agree = max((c.i for c in context if c.entry.category == "agreement"), default=-1)
         self.may_report = "reporter" in kinds or "hypothetical" in kinds or \
             not detector.reporting.isdisjoint(tokens.keys)
 
@@ -318,16 +321,16 @@ class _Questions:
         """Reported speech, a hypothetical, or inside a quotation: not the sender speaking of now.
 
         Never when the sender says afterwards that the person was them ('elle mérite pas de vivre.
-        c'est moi hein')."""
-        if self.reveal >= m.j:
+        c'est moi hein'), or agrees with them ('… un danger pour les patients. Il a raison.')."""
+        if self.reveal >= m.j or self.agree >= m.j:
             return False
         if self.may_report and rules.reported(self.tokens, m, self.detector.words, self.context):
             return True
         return self.quoted(m)
 
     def quoted(self, m: Match) -> bool:
-        """Inside a quotation that is not the sender's own inner voice."""
-        if self.reveal >= m.j:
+        """Inside a quotation that is not the sender's own inner voice (nor agreed with after it)."""
+        if self.reveal >= m.j or self.agree >= m.j:
             return False
         if self.opener == self._UNKNOWN:
             self.opener = first_opener(self.text)
