@@ -353,7 +353,9 @@ class _Questions:
         if k + 1 < len(tokens.keys) and tokens.keys[k] not in ANSWER_NO and not tokens.brk[k] and \
                 tokens.keys[k + 1] in ANSWER_NO:
             k += 1
-        if k >= len(tokens.keys) or tokens.keys[k] not in ANSWER_NO:
+        # (an answer told afterwards, "j'ai dit non", is not one: "…mais c'est faux", "that was a lie")
+        keys = tokens.keys
+        if k >= len(keys) or keys[k] not in ANSWER_NO:
             return False
         between = self.text[tokens.ends[k - 1]:tokens.starts[k]]
         if tokens.brk[k] and "?" in between:
