@@ -880,3 +880,22 @@ def test_agreeing_does_not_make_a_patients_death_the_senders_wish():
     text = ("un patient s'est suicidé la semaine dernière et sa femme m'a dit vous auriez dû voir, "
             "et elle a raison je crois, je pense qu'à ça")
     assert Detector(learned=None).assess(text).level == "concern"
+
+
+@pytest.mark.parametrize("text, level", [
+    ("My GP asked if I'd thought about ending it. Honestly no, never, I've got the kids.", "concern"),
+    ("Vous m'avez demandé si j'avais des idées noires : non, pas du tout.", "concern"),
+    ("I've thought about ending it. Honestly no one would notice.", "urgent"),
+])
+def test_an_answer_may_start_with_a_frank_word_or_follow_a_colon(text, level):
+    assert Detector(learned=None).assess(text).level == level
+
+
+def test_a_quotation_opened_by_a_reporter_ending_on_i_runs_to_the_end_of_its_sentence():
+    text = "my friend said to me over dinner i sometimes wish i'd just not wake up after that child died"
+    assert [s.category for s in Detector(learned=None).assess(text).signals] == ["third_party"]
+
+
+def test_a_farewell_that_is_the_whole_message_may_end_with_an_emoji():
+    assert Detector(learned=None).assess("au revoir les amis 🖤").level == "urgent"
+    assert Detector(learned=None).assess("au revoir les amis, à lundi !").level == "none"

@@ -95,7 +95,10 @@ def farewell(hints: Sequence[Match], context: Sequence[Match], jobs: Sequence[Ma
     context = [c for c in context if c.entry.category != "future" or
                not any(h.i <= c.i and c.j <= h.j for h in hints)]
     kinds = {h.entry.pattern for h in hints}
-    whole = bool(keys) and keys[0] not in THANKS and any(h.i == 0 and h.j == len(keys) for h in hints)
+    words = len(keys)
+    while words and not any(ch.isalpha() for ch in keys[words - 1]):
+        words -= 1          # an emoji after it is still the whole message ('au revoir les amis 🖤')
+    whole = words > 0 and keys[0] not in THANKS and any(h.i == 0 and h.j == words for h in hints)
     if (len(kinds) >= 2 or whole) and not any(planned(h, context) for h in hints):
         return [Found("farewell", "urgent", h.i, h.j) for h in hints]
     return []

@@ -279,6 +279,8 @@ def language(locale: str | None) -> str | None:
 
 # the first word of an answer that says no to the question just before it
 ANSWER_NO = frozenset({"no", "non", "nope", "nah", "nan", "never", "jamais"})
+# a word that may come before the no of an answer (keys are squeezed: "truthfully" -> "truthfuly")
+FRANK = frozenset({"honestly", "honest", "truthfuly", "franchement", "sincerement", "honetement", "vraiment"})
 # words between a verb of asking and the phrase it asks about ('asked me if I'd had thoughts of suicide')
 ASKED_SCOPE = 7
 
@@ -348,19 +350,22 @@ class _Questions:
     def answered_no(self, m: Match) -> bool:
         """Asked as a question and answered no at once: "Thoughts of suicide? No, never.", or asked
         in reported form: "le médecin m'a demandé si j'avais des idées suicidaires, non"."""
-        tokens, k = self.tokens, m.j
+        tokens, keys, k = self.tokens, self.tokens.keys, m.j
+        answer = ANSWER_NO | FRANK
         # the phrase may stop one word short of the question's end ('thoughts of ending | it, no')
-        if k + 1 < len(tokens.keys) and tokens.keys[k] not in ANSWER_NO and not tokens.brk[k] and \
-                tokens.keys[k + 1] in ANSWER_NO:
+        if k + 1 < len(keys) and keys[k] not in answer and not tokens.brk[k] and keys[k + 1] in answer:
+            k += 1
+        # the answer starts at k; a frank word may come first ("Honestly no, never", "franchement non")
+        start = k
+        if k + 1 < len(keys) and keys[k] in FRANK and keys[k + 1] in ANSWER_NO:
             k += 1
         # (an answer told afterwards, "j'ai dit non", is not one: "…mais c'est faux", "that was a lie")
-        keys = tokens.keys
         if k >= len(keys) or keys[k] not in ANSWER_NO:
             return False
-        between = self.text[tokens.ends[k - 1]:tokens.starts[k]]
-        if tokens.brk[k] and "?" in between:
+        between = self.text[tokens.ends[start - 1]:tokens.starts[start]]
+        if tokens.brk[start] and "?" in between:
             return True
-        return (tokens.brk[k] or "," in between) and self._asked(m)
+        return (tokens.brk[start] or "," in between or ":" in between) and self._asked(m)
 
     def _asked(self, m: Match) -> bool:
         """A verb of asking shortly before the phrase, in its sentence ('asked if', 'm'a demandé si')."""

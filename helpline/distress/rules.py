@@ -132,8 +132,9 @@ def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
     # subject of the reported words covers the phrase right after it, pronouns and all.
     # ('elle m'a dit hier je voudrais ne plus me réveiller': a word or two may come between, and the
     # marker may end on the phrase's own first words: 'il m'a dit hier soir si je | pouvais disparaître')
-    if any(c.entry.category == "reporter" and -2 <= m.i - c.j <= 2 and c.i < m.i and not own.isdisjoint(keys[c.i:c.j])
-           and not any(brk[c.j:m.i + 1]) for c in context):
+    if any(c.entry.category == "reporter" and -2 <= m.i - c.j <= _quote_reach(keys, c, own) and c.i < m.i
+           and not own.isdisjoint(keys[c.i:c.j]) and not any(brk[c.i + 1:c.j]) and not any(brk[c.j:m.i + 1])
+           for c in context):
         return True
     inside = keys[m.i:m.j]
     if not FIRST_PERSON.isdisjoint(inside) or not own.isdisjoint(inside):
@@ -165,6 +166,13 @@ def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
     return False
 
 
+def _quote_reach(keys: Sequence[str], c: Match, own: Collection[str]) -> int:
+    """How far after a reporter marker its quotation reaches: a word or two, or, when the marker ends
+    on the quotation's own first word ('she said to me over dinner i | sometimes wish…'), the
+    sentence up to REPORT_SCOPE words."""
+    return REPORT_SCOPE if keys[c.j - 1] in own else 2
+
+
 def _said_to_sender(keys: Sequence[str], brk: Sequence[bool], k: int, stop: int,
                     words: Mapping[str, set[str]]) -> bool:
     """The second person at k is someone else talking to the sender when a reporting verb comes
@@ -183,10 +191,13 @@ def _said_to_sender(keys: Sequence[str], brk: Sequence[bool], k: int, stop: int,
 
 def _said_by_sender(keys: Sequence[str], k: int, own: Collection[str]) -> bool:
     """The reporting verb at k has the sender as its subject: 'j'ai dit', 'je me répète', 'I told',
-    'I keep telling' (not 'une infirmière que je suis a dit'), or passes on the sender's words
+    'I keep telling', or no subject at all, 'asked the reg…' (not 'une infirmière que je suis a
+    dit'), or passes on the sender's words
     ('make sure someone tells Dev…', 'please tell my mum…', 'dites à ma mère…')."""
     if keys[k] in PASS_ON and (k == 0 or keys[k - 1] in REQUEST):
         return True
+    if k == 0:
+        return True         # no subject before it: the sender's diary ('asked the anaesthetist…')
     return any(keys[x] in own for x in (k - 1, k - 2) if x >= 0)
 
 
