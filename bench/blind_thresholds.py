@@ -17,7 +17,7 @@ It needs the git history (a clone, not an export) and the shared dev set beside 
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
 `--careful` also tries each careful threshold (what work talk with nothing distressing in it, and
 the rest of a message after a denial, someone else's words or a past episode, must clear; commits
-from holdout 27 on have one).  It covers holdouts 9 to 472 but 43, which is all everyday messages (`--from`/`--to` choose);
+from holdout 27 on have one).  It covers holdouts 9 to 536 but 43, which is all everyday messages (`--from`/`--to` choose);
 holdouts 9 to 21 took about 4 minutes per `--l2` value on one core, holdouts 27 to 40 with
 `--shipped` under 8 minutes, and holdouts 41 to 57 with `--shipped` about 9 minutes.
 """
@@ -103,6 +103,13 @@ FIRST_MEASURED = [
     (434, 449, "cdecdb622fa56544bba57e95fb72dddc102612ef"),
     (450, 465, "3abfb57b937485ab1245e2ffdb4284ca5eea2bac"),
     (466, 472, "21635f857de567351321e20e5a8b9d3a1356272a"),
+    (473, 488, "3cefb429fd040abe530cfd01ca4b12572f930a6c"),
+    (489, 496, "292391766c9610008b847974120fe4f66082a450"),
+    (497, 504, "cb95f00e9830a57c5cd5081d8da8458a5374fae1"),
+    (505, 512, "f4bb8ad22d75826c2af6a6e1d56ea5f9f4827402"),
+    (513, 520, "2c24601ffa25fdc13249f328402026a8c1e80576"),
+    (521, 528, "73c0c71b178df55024450e7086429e20fe235d84"),
+    (529, 536, "6d68b382bca25dd3a0c8556245b4e213622362c4"),
 ]
 BLIND = {n: commit for first, last, commit in FIRST_MEASURED for n in range(first, last + 1)}
 
