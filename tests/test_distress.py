@@ -899,3 +899,15 @@ def test_a_quotation_opened_by_a_reporter_ending_on_i_runs_to_the_end_of_its_sen
 def test_a_farewell_that_is_the_whole_message_may_end_with_an_emoji():
     assert Detector(learned=None).assess("au revoir les amis 🖤").level == "urgent"
     assert Detector(learned=None).assess("au revoir les amis, à lundi !").level == "none"
+
+
+def test_thanks_said_while_one_still_can_is_a_farewell():
+    lexicons_only = Detector(learned=None)
+    assert lexicons_only.assess("You got me through last winter. Just wanted to thank you properly while I still can.").urgent
+    assert lexicons_only.assess("I'm going to visit my nan while I still can, she's 94").level == "none"
+
+
+def test_but_now_after_a_past_episode_is_now():
+    text = "I called you about two years ago and things got better but now I kind of hope I don't wake up tomorrow"
+    assert Detector(learned=None).assess(text).urgent
+    assert Detector(learned=None).assess("I called you two years ago when I hoped I wouldn't wake up. I'm well.").level == "concern"
