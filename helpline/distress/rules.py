@@ -191,18 +191,16 @@ def _said_to_sender(keys: Sequence[str], brk: Sequence[bool], k: int, stop: int,
 
 def _said_by_sender(keys: Sequence[str], k: int, own: Collection[str]) -> bool:
     """The reporting verb at k has the sender as its subject: 'j'ai dit', 'je me répète', 'I told',
-    'I keep telling', or no subject at all, 'asked the reg…' (not 'une infirmière que je suis a
-    dit'), or passes on the sender's words
-    ('make sure someone tells Dev…', 'please tell my mum…', 'dites à ma mère…')."""
-    if keys[k] in PASS_ON and (k == 0 or keys[k - 1] in REQUEST):
+    'I keep telling', or none because it opens the message ('asked the anaesthetist…'), but not 'une
+    infirmière que je suis a dit'; or it passes on the sender's words ('make sure someone tells
+    Dev…', 'please tell my mum…')."""
+    if k == 0 or keys[k] in PASS_ON and keys[k - 1] in REQUEST:
         return True
-    if k == 0:
-        return True         # no subject before it: the sender's diary ('asked the anaesthetist…')
     return any(keys[x] in own for x in (k - 1, k - 2) if x >= 0)
 
 
 # a reporting verb that asks for the sender's words to be passed on (keys are squeezed: 'tell' ->
-# 'tel'), and the words that ask
+# 'tel'), and the words before it that ask
 PASS_ON = frozenset({"tel", "tels", "dites", "dis"})
 REQUEST = frozenset({"someone", "somebody", "please", "pls", "plz", "can", "could", "you", "u", "to"})
 
