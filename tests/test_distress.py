@@ -876,6 +876,23 @@ def test_words_reported_then_agreed_with_are_the_senders_view(text, level):
     assert Detector(learned=None).assess(text).level == level
 
 
+@pytest.mark.parametrize("text, level", [
+    ("Mon chef dit que je suis dangereuse depuis l'erreur d'héparine. Je vomis avant chaque garde.", "concern"),
+    ("les collègues disent que je suis mort de fatigue. Si seulement c'était vrai 😅", "urgent"),
+    ("Je suis dangereuse depuis l'erreur d'héparine.", "urgent"),
+])
+def test_a_verdict_a_third_person_says_is_theirs_unless_the_sender_wishes_it_true(text, level):
+    assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    ("Ma co-interne m'a vue chercher la dose létale d'insuline sur le Vidal.", "urgent"),
+    ("Ma co-interne a cherché la dose létale d'insuline sur le Vidal pour un patient.", "concern"),
+])
+def test_what_someone_saw_the_sender_do_is_the_senders_act(text, level):
+    assert Detector(learned=None).assess(text).level == level
+
+
 def test_agreeing_does_not_make_a_patients_death_the_senders_wish():
     text = ("un patient s'est suicidé la semaine dernière et sa femme m'a dit vous auriez dû voir, "
             "et elle a raison je crois, je pense qu'à ça")

@@ -126,6 +126,57 @@ def test_training_is_deterministic_and_learns_the_words_that_separate():
     assert figures == {"recall": 1.0, "none_raised": 0.0}
 
 
+def _averaged_by_hand(examples, fit):
+    """The same stochastic gradient descent as `train`, every weight summed at every step of the last
+    `fit.average` epochs (dense and slow: the reference for train's lazy sums)."""
+    import random
+    data = [(sorted(set(k)) + [" ".join(p) for p in sorted(set(zip(k, k[1:])))], 1.0 if y else 0.0)
+            for k, _, y in examples]
+    weights, bias, rng = {}, 0.0, random.Random(fit.seed)
+    sums, bias_sum, steps = {}, 0.0, 0
+    for epoch in range(fit.epochs):
+        rng.shuffle(data)
+        for names, y in data:
+            g = L._sigmoid(bias + sum(weights.get(f, 0.0) for f in names)) - y
+            for f in names:
+                weights[f] = weights.get(f, 0.0) - fit.rate * (g + fit.l2 * weights.get(f, 0.0))
+            bias -= fit.rate * g
+            if epoch >= fit.epochs - fit.average:
+                steps += 1
+                bias_sum += bias
+                for f, w in weights.items():
+                    sums[f] = sums.get(f, 0.0) + w
+    return bias_sum / steps, {f: s / steps for f, s in sums.items()}
+
+
+def test_averaged_training_is_the_mean_of_the_weights_over_the_last_epochs():
+    examples = [(["je", "vais", "partir", "pour", "de", "bon"], [], True),
+                (["je", "vais", "partir", "en", "vacances"], [], False),
+                (["bon", "courage", "pour", "la", "garde"], [], False),
+                (["plus", "de", "raison", "de", "rester"], [], True)] * 5
+    fit = Fit(epochs=6, average=3, threshold=0.5, rate=0.3)
+    bias, got = train(examples, fit)
+    want_bias, want = _averaged_by_hand(examples, fit)
+    assert bias == pytest.approx(want_bias, abs=1e-9)
+    assert got and got == pytest.approx({f: w for f, w in want.items() if abs(w) >= L.MIN_WEIGHT}, abs=1e-9)
+    # and it is not the last step's weights
+    assert train(examples, Fit(epochs=6, average=0, threshold=0.5, rate=0.3))[0] != pytest.approx(bias, abs=1e-6)
+
+
+def test_averaged_bias_moves_less_than_the_last_steps_bias_from_one_shuffle_to_the_next():
+    """Why the shipped weights are averaged: refitted in another order, the last-step bias lands
+    somewhere else; the averaged one stays put."""
+    import random
+    noise = random.Random(0)     # one label in five flipped: no weights fit every case
+    examples = [([w, "garde", str(n % 7)], [], (w == "partir") == (noise.random() < 0.8))
+                for n in range(60) for w in ("partir", "rester", "dormir")]
+    spread = {}
+    for average in (0, 5):
+        biases = [train(examples, Fit(epochs=10, average=average, seed=seed))[0] for seed in range(1, 6)]
+        spread[average] = max(biases) - min(biases)
+    assert spread[5] < spread[0] / 3
+
+
 def test_cli_train_writes_weights_that_load(tmp_path):
     cases = tmp_path / "cases.jsonl"
     rows = [{"text": f"je veux partir pour de bon {n}", "lang": "fr", "label": "urgent"} for n in range(10)]

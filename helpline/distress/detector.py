@@ -324,7 +324,7 @@ class _Questions:
 
         Never when the sender says afterwards that the person was them ('elle mérite pas de vivre.
         c'est moi hein'), or agrees with them ('… un danger pour les patients. Il a raison.')."""
-        if self.reveal >= m.j or self.agree >= m.j:
+        if self.reveal >= m.j or self.agree > m.i:
             return False
         if self.may_report and rules.reported(self.tokens, m, self.detector.words, self.context):
             return True
@@ -332,7 +332,7 @@ class _Questions:
 
     def quoted(self, m: Match) -> bool:
         """Inside a quotation that is not the sender's own inner voice (nor agreed with after it)."""
-        if self.reveal >= m.j or self.agree >= m.j:
+        if self.reveal >= m.j or self.agree > m.i:
             return False
         if self.opener == self._UNKNOWN:
             self.opener = first_opener(self.text)

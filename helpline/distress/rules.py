@@ -150,7 +150,7 @@ def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
     while k > 0 and m.i - k < REPORT_SCOPE and not brk[k]:
         k -= 1
         key = keys[k]
-        if key in words["self"]:
+        if key in words["self"] or _seen_doing(keys, k, words):
             return False
         # 'tu mérites pas de vivre' after 't'as tué un patient': said to the sender, by themselves or
         # by someone they quote; a reporter marker decides the latter above
@@ -164,6 +164,19 @@ def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
         if key in words["other"] or key in words["reporter"]:
             return True
     return False
+
+
+def _seen_doing(keys: Sequence[str], k: int, words: Mapping[str, set[str]]) -> bool:
+    """'ma co-interne m'a vue chercher…', 'elle me voit pleurer': the word at k is the French object
+    pronoun of a verb of seeing or catching, so what follows is the sender's own doing."""
+    seeing = words.get("seeing", ())
+    if keys[k] not in ("m", "me") or not seeing:
+        return False
+    after = keys[k + 1:k + 3]
+    return bool(after) and (after[0] in seeing or len(after) > 1 and after[0] in _AUXILIARY and after[1] in seeing)
+
+
+_AUXILIARY = frozenset({"a", "avait", "ont", "avaient", "aura", "auront"})
 
 
 def _quote_reach(keys: Sequence[str], c: Match, own: Collection[str]) -> int:
