@@ -928,3 +928,44 @@ def test_but_now_after_a_past_episode_is_now():
     text = "I called you about two years ago and things got better but now I kind of hope I don't wake up tomorrow"
     assert Detector(learned=None).assess(text).urgent
     assert Detector(learned=None).assess("I called you two years ago when I hoped I wouldn't wake up. I'm well.").level == "concern"
+
+
+@pytest.mark.parametrize("text, level", [
+    ("J'ai voulu mourir il y a dix ans, mais maintenant ça va.", "concern"),
+    ("I wanted to die ten years ago but now I'm fine.", "concern"),
+    ("I wanted to die ten years ago but now I'm not ok.", "urgent"),
+    ("J'ai voulu mourir il y a dix ans, mais maintenant ça va pas du tout.", "urgent"),
+    ("Tout le monde serait mieux sans moi, c'est ce que je me disais déjà à l'époque. "
+     "Sauf que maintenant j'ai les preuves.", "urgent"),
+])
+def test_a_turn_to_now_brings_a_past_episode_back_unless_it_says_it_is_better(text, level):
+    assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    ("Le père de l'enfant m'a hurlé 'vous devriez crever'. Franchement, je suis d'accord avec lui maintenant.",
+     "urgent"),
+    ("Le patient m'a dit 'vous devriez crever'. Il est parti en hurlant.", "concern"),
+])
+def test_a_curse_the_sender_agrees_with_is_the_senders(text, level):
+    assert Detector(learned=None).assess(text).level == level
+
+
+def test_laughter_with_nothing_found_makes_the_learned_layer_careful(tmp_path):
+    # weights that raise 'audit' alone at the normal threshold (0.33) but not at the careful one
+    path = tmp_path / "w.tsv"
+    path.write_text("@bias\t-3\n@threshold\t0.25\naudit\t2.3\n", encoding="utf-8")
+    d = Detector(learned=path)
+    assert d.assess("l'audit HAS demain", "fr").level == "urgent"
+    assert d.assess("l'audit HAS demain mdr", "fr").level == "none"
+
+
+@pytest.mark.parametrize("text, level", [
+    ("mon interne m'a dit en riant 'toi le propofol tu le connais bien hein'. j'en ai ramené chez moi.", "urgent"),
+    ("my flatmate joked 'don't you go jumping off the multi storey'. i didn't laugh. i went and looked at it "
+     "after work", "urgent"),
+    # a means named in reported words, not quoted, and the sender's own going home: work talk
+    ("Got told off in front of patients after the insulin mix up. I go home and just stare at the wall.", "concern"),
+])
+def test_the_senders_act_on_what_a_quotation_named_is_the_senders_risk(text, level):
+    assert Detector(learned=None).assess(text).level == level

@@ -115,9 +115,10 @@ def cue_pairs(cues: Sequence[Match], context: Sequence[Match], pairs: Mapping[tu
               owner: Callable[[Match], str | None], brk: Sequence[bool] = ()) -> list[Found]:
     """Cues of two families listed together in `pairs` (both orders), near each other: urgent.
 
-    `owner(cue)` says whose cue it is: 'own' (the sender), 'other' (reported, quoted) or None (negated,
-    past: it does not count); it is asked only about cues that could pair.  A pair with someone
-    else's cue is a `third_party` concern.  Overlapping cues of one family never pair.
+    `owner(cue)` says whose cue it is: 'own' (the sender), 'quoted' or 'other' (someone else's words,
+    in quotation marks or not) or None (negated, past: it does not count); it is asked only about
+    cues that could pair.  A pair with someone else's cue is a `third_party` concern, unless the
+    sender acts on what a quotation named (ACTS).  Overlapping cues of one family never pair.
 
     A work cue ('pour le patient du 12', 'max dose') hides the cues it overlaps as an idiom does and
     cancels the means/place cues next to it, a job cue ('je démissionne') the farewell cues; a plan
@@ -146,12 +147,26 @@ def cue_pairs(cues: Sequence[Match], context: Sequence[Match], pairs: Mapping[tu
             continue
         if calm and "panic" in (fa, fb):
             name, level = "anxiety", "concern"
-        elif whose == {"own"}:
+        elif whose == {"own"} or _acts_on_what_was_said(a, b, owner):
             name, level = f"{category}:{fa}+{fb}", "urgent"
         else:
             name, level = "third_party", "concern"
         out += [Found(name, level, a.i, a.j), Found(name, level, b.i, b.j)]
     return out
+
+
+# The sender's own act (keeping, taking, going to look), after a quotation, on a means or place that
+# someone else named in it ('mon interne m'a dit « le propofol tu le connais bien ». j'en ai ramené
+# chez moi', "my flatmate joked 'don't go jumping off the multi storey'. i went and looked at it") is
+# the sender's risk.
+ACTS = frozenset({"possession", "taken", "presence"})
+NAMED = frozenset({"means", "place", "height"})
+
+
+def _acts_on_what_was_said(a: Match, b: Match, owner: Callable[[Match], str | None]) -> bool:
+    own, other = (a, b) if owner(a) == "own" else (b, a)
+    return owner(own) == "own" and owner(other) == "quoted" and own.entry.category in ACTS \
+        and other.entry.category in NAMED and own.i > other.i
 
 
 def _opens_another_sentence(now: Match, symptom: Match, bare: set[tuple[int, int]], brk: Sequence[bool]) -> bool:

@@ -132,7 +132,9 @@ class Detector:
         assert self.learned is not None
         work = not found and matches is not None and any(m.entry.category == "work" for m in matches["cue"])
         # good news told as such ('bonne nouvelle', 'the FtP case got dropped', 'back at work and loving it')
-        relief = matches is not None and any(c.entry.category == "relief" for c in matches["context"])
+        # or jokes about it ('je vais mourir 😂', 'lol') with nothing the rules found
+        relief = matches is not None and any(c.entry.category == "relief" or c.entry.category == "levity" and not found
+                                             for c in matches["context"])
         idioms += settled
         if not self.learned.raises(tokens.keys, idioms, work or relief or bool(settled)):
             return []
@@ -224,14 +226,15 @@ class Detector:
         return combine.cue_pairs(live, ask.context, self.cue_pairs, owner, ask.tokens.brk)
 
     def cue_owner(self, ask: "_Questions", cue: Match) -> str | None:
-        """'own' for a cue about the sender now, 'other' for someone else's words, None when negated or past."""
+        """'own' for a cue about the sender now, 'quoted' for someone else's words in quotation marks,
+        'other' for other words of someone else's, None when negated or past."""
         family = cue.entry.category
         if family in combine.VETOES:
             return "own"
         if family not in rules.NEGATION_BLIND and rules.negated(ask.tokens, cue, self.words) or ask.past(cue):
             return None
         if family not in rules.SPEAKER_BLIND and ask.others_words(cue):
-            return "other"
+            return "quoted" if ask.quoted(cue) else "other"
         return "own"
 
     def guess_language(self, keys: Sequence[str]) -> str:
@@ -379,4 +382,4 @@ class _Questions:
 
     def past(self, m: Match) -> bool:
         """Said of a distant past that did not come back."""
-        return self.has_past and rules.in_past(self.tokens, m, self.context)
+        return self.has_past and rules.in_past(self.tokens, m, self.context, self.detector.words)

@@ -36,7 +36,7 @@ CUE_FAMILIES = frozenset({
     "self_harm", "unfit", "care_act", "harm_fear", "panic", "stuck", "work", "job",
 })
 WORD_CLASSES = frozenset({"negator", "self", "other", "reporter", "clause", "lang", "keep", "subject", "impersonal", "thing",
-                          "comparative", "addressee", "asking", "seeing"})
+                          "comparative", "addressee", "asking", "seeing", "well"})
 LAYERS = {"": "signal", "idioms_": "idiom", "context_": "context", "cues_": "cue"}
 _LANG_FILE = re.compile(r"(idioms_|context_|words_|sms_|cues_)?([a-z]{2})\.tsv")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")

@@ -226,7 +226,7 @@ def own_voice(m: Match, context: Sequence[Match]) -> bool:
     return any(c.entry.category == "own_voice" and near(m, c, OWN_VOICE_SCOPE) for c in context)
 
 
-def in_past(tokens: Tokens, m: Match, context: Sequence[Match]) -> bool:
+def in_past(tokens: Tokens, m: Match, context: Sequence[Match], words: Mapping[str, set[str]] | None = None) -> bool:
     """A distant-past marker near the phrase in the same sentence, or one that looks back to it from
     the start of the next sentence ('... thought about ending it. That was 4 years ago'), and no
     sign it came back."""
@@ -238,12 +238,27 @@ def in_past(tokens: Tokens, m: Match, context: Sequence[Match]) -> bool:
                 not any(p.i <= c.i and c.j <= p.j for p in pasts)]
     # 'right now', 'for an hour', 'please help' say it is happening now, as 'again' says it came back;
     # so does a return named at the start of the next sentence ('... years ago. they came back')
-    if any(c.entry.category in ("recurrence", "immediacy") and near(m, c, RECURRENCE_SCOPE) for c in same) or \
-            any(c.entry.category == "recurrence_back" and looks_back(tokens, m, c) for c in context):
+    if any(c.entry.category in ("recurrence", "immediacy") and near(m, c, RECURRENCE_SCOPE) and not _well_now(tokens, c, words)
+           for c in same) or \
+            any(c.entry.category == "recurrence_back" and looks_back(tokens, m, c) and not _well_now(tokens, c, words)
+                for c in context):
         return False
     return any(c.entry.category == "past" and near(m, c, PAST_OPENING_SCOPE if c.j <= m.i else CONTEXT_SCOPE)
                for c in same) or \
         any(c.entry.category == "past_back" and looks_back(tokens, m, c) for c in context)
+
+
+def _well_now(tokens: Tokens, c: Match, words: Mapping[str, set[str]] | None) -> bool:
+    """'but now I'm fine', 'mais maintenant ça va': a turn to now that says it is better, not that it
+    came back (a `well` word within four words of the marker, in its sentence, and no negator)."""
+    if not words or not words.get("well"):
+        return False
+    keys, brk = tokens.keys, tokens.brk
+    end = c.j
+    while end < len(keys) and end < c.j + 4 and not brk[end]:
+        end += 1
+    after = keys[c.j:end]
+    return not words["well"].isdisjoint(after) and words["negator"].isdisjoint(after)
 
 
 def looks_back(tokens: Tokens, m: Match, c: Match) -> bool:
