@@ -969,3 +969,17 @@ def test_laughter_with_nothing_found_makes_the_learned_layer_careful(tmp_path):
 ])
 def test_the_senders_act_on_what_a_quotation_named_is_the_senders_risk(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    ("lol mes collègues m'ont offert un pot de départ pour ma mutation. Ils savent pas que c'est pas une mutation.",
+     "urgent"),
+    ("Ma collègue veut mourir, ses parents savent pas qu'elle veut mourir.", "concern"),
+    ("« tu seras débarrassée de moi bientôt » c'est ce que j'ai dit à ma cadre en riant. Moi je riais pas vraiment.",
+     "urgent"),
+    ("en 2017 j'avais écrit une lettre à mes parents, je l'ai jamais envoyée. ce soir je l'ai mise dans une "
+     "enveloppe avec un timbre", "urgent"),
+    ("« Je suis morte » après 12h de garde, c'est une expression hein, pas un appel au secours 😅", "none"),
+])
+def test_whose_news_and_whose_words_round_561(text, level):
+    assert Detector(learned=None).assess(text).level == level

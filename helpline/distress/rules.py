@@ -128,6 +128,12 @@ def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
     A phrase that names the sender itself ("better off without me") is never someone else's.
     """
     keys, brk, own = tokens.keys, tokens.brk, words["self"]
+    # 'ils savent pas que c'est pas une mutation', 'nobody knows that…': what others do not know is
+    # the sender's own news, told as true
+    # (not when the news is about a third person: 'ses parents savent pas qu'elle veut mourir')
+    if any(c.entry.category == "unaware" and c.i <= m.i and m.i - c.j <= 1 and not any(brk[c.i + 1:max(c.j, m.i + 1)])
+           and c.j < len(keys) and keys[c.j] not in words["other"] for c in context):
+        return False
     # "he joked that I should ...": a reporter marker that already names the sender as the
     # subject of the reported words covers the phrase right after it, pronouns and all.
     # ('elle m'a dit hier je voudrais ne plus me réveiller': a word or two may come between, and the
