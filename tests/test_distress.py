@@ -983,3 +983,15 @@ def test_the_senders_act_on_what_a_quotation_named_is_the_senders_risk(text, lev
 ])
 def test_whose_news_and_whose_words_round_561(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    # the means reported without quotation marks, then named again by the sender's act ('j'en')
+    ("euh un collègue a dit un jour en rigolant qu'avec l'insuline on se réveille pas euh et j'arrête pas d'y "
+     "penser euh j'en ai ramené à la maison", "urgent"),
+    ("Mon chef de service m'a dit « à ta place je démissionnerais ». Je vais faire mieux que démissionner.", "urgent"),
+    ("my son graduated today. so glad i got to see it. he'll be fine, he's got his dad", "urgent"),
+    ("ma collègue a parlé de la galette des rois, j'en ai ramené une pour l'équipe de nuit", "none"),
+])
+def test_acts_and_gestures_round_569(text, level):
+    assert Detector(learned=None).assess(text).level == level

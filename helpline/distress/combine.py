@@ -112,7 +112,7 @@ def planned(cue: Match, context: Sequence[Match]) -> bool:
 
 
 def cue_pairs(cues: Sequence[Match], context: Sequence[Match], pairs: Mapping[tuple[str, str], str],
-              owner: Callable[[Match], str | None], brk: Sequence[bool] = ()) -> list[Found]:
+              owner: Callable[[Match], str | None], brk: Sequence[bool] = (), keys: Sequence[str] = ()) -> list[Found]:
     """Cues of two families listed together in `pairs` (both orders), near each other: urgent.
 
     `owner(cue)` says whose cue it is: 'own' (the sender), 'quoted' or 'other' (someone else's words,
@@ -147,7 +147,7 @@ def cue_pairs(cues: Sequence[Match], context: Sequence[Match], pairs: Mapping[tu
             continue
         if calm and "panic" in (fa, fb):
             name, level = "anxiety", "concern"
-        elif whose == {"own"} or _acts_on_what_was_said(a, b, owner):
+        elif whose == {"own"} or _acts_on_what_was_said(a, b, owner, keys):
             name, level = f"{category}:{fa}+{fb}", "urgent"
         else:
             name, level = "third_party", "concern"
@@ -163,10 +163,17 @@ ACTS = frozenset({"possession", "taken", "presence"})
 NAMED = frozenset({"means", "place", "height"})
 
 
-def _acts_on_what_was_said(a: Match, b: Match, owner: Callable[[Match], str | None]) -> bool:
+def _acts_on_what_was_said(a: Match, b: Match, owner: Callable[[Match], str | None],
+                           keys: Sequence[str] = ()) -> bool:
     own, other = (a, b) if owner(a) == "own" else (b, a)
-    return owner(own) == "own" and owner(other) == "quoted" and own.entry.category in ACTS \
+    # reported without quotation marks, the act must name it again: 'un collègue a dit qu'avec
+    # l'insuline on se réveille pas… j'en ai ramené à la maison'
+    said = owner(other) == "quoted" or owner(other) == "other" and not REFERS_BACK.isdisjoint(keys[own.i:own.j])
+    return owner(own) == "own" and said and own.entry.category in ACTS \
         and other.entry.category in NAMED and own.i > other.i
+
+
+REFERS_BACK = frozenset({"en"})
 
 
 def _opens_another_sentence(now: Match, symptom: Match, bare: set[tuple[int, int]], brk: Sequence[bool]) -> bool:

@@ -223,7 +223,7 @@ class Detector:
             if cue not in owners:
                 owners[cue] = self.cue_owner(ask, cue)
             return owners[cue]
-        return combine.cue_pairs(live, ask.context, self.cue_pairs, owner, ask.tokens.brk)
+        return combine.cue_pairs(live, ask.context, self.cue_pairs, owner, ask.tokens.brk, ask.tokens.keys)
 
     def cue_owner(self, ask: "_Questions", cue: Match) -> str | None:
         """'own' for a cue about the sender now, 'quoted' for someone else's words in quotation marks,
