@@ -995,3 +995,18 @@ def test_whose_news_and_whose_words_round_561(text, level):
 ])
 def test_acts_and_gestures_round_569(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    # a 'now' that belongs to the investigation or the sick leave, crying tied to lectures: not a crisis now
+    ("hi um i'm a scrub nurse um there's an investigation now and i'm so scared i can't stop crying", "concern"),
+    ("hi um one of my patients died um the family blame me um i can't stop crying um i'm off sick now", "concern"),
+    ("and now i can't stop crying in lectures um and i'm scared they'll think i'm not cut out for it", "concern"),
+    ("i can't stop crying right now, i'm in the car park", "urgent"),
+    ("Ma collègue m'a dit en rigolant « si tu te jettes par la fenêtre, fais-le pas pendant ma garde ». J'ai rigolé "
+     "aussi. Sauf que j'y pense vraiment, tous les jours.", "urgent"),
+    ("lol just realised i've been 'just kidding' about dying for 6 months and nobody noticed i stopped kidding",
+     "urgent"),
+])
+def test_crying_now_and_jokes_that_stopped_round_577(text, level):
+    assert Detector(learned=None).assess(text).level == level
