@@ -1010,3 +1010,12 @@ def test_acts_and_gestures_round_569(text, level):
 ])
 def test_crying_now_and_jokes_that_stopped_round_577(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    ("um hi um i'm calling to um say goodbye really um you were kind to me um a few years ago", "urgent"),
+    ("lmao the F2 just OD'd on red bull, hes narrating the obs like a football commentator", "none"),
+    ("I OD'd on my tablets last night", "urgent"),
+])
+def test_a_goodbye_call_is_now_and_caffeine_is_not_an_overdose(text, level):
+    assert Detector(learned=None).assess(text).level == level
