@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT.parent / "shared/distress/dev_cases.jsonl"
@@ -165,6 +166,19 @@ print(json.dumps(out))
 """
 
 
+def run_at(commit: str, tree: Path, argv: list[str], prepare: Callable[[Path], None] | None = None,
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Check `commit` out at `tree` (a temporary `git worktree`), let `prepare(tree)` add files, run
+    `argv` there and remove the checkout."""
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(tree), commit], check=True)
+    try:
+        if prepare is not None:
+            prepare(tree)
+        return subprocess.run(argv, cwd=tree, env=env, capture_output=True, text=True)
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
+
+
 def figures(labels: list[str], levels: list[str]) -> tuple[int, int, int, int, int, int]:
     urgent = [lv for lab, lv in zip(labels, levels) if lab == "urgent"]
     none = [lv for lab, lv in zip(labels, levels) if lab == "none"]
@@ -202,15 +216,10 @@ def main(argv: list[str]) -> int:
                 continue
             holdout = ROOT / f"tests/data/distress_holdout{n}.jsonl"
             labels = [json.loads(line)["label"] for line in holdout.read_text(encoding="utf-8").splitlines() if line.strip()]
-            tree = Path(tmp) / f"h{n}"
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(tree), commit], check=True)
-            try:
-                run = subprocess.run([sys.executable, "-c", PROBE, str(holdout), str(DEV), json.dumps(l2s),
-                                      json.dumps(args.thresholds), json.dumps([str(p.resolve()) for p in args.also]),
-                                      json.dumps(args.careful)],
-                                     cwd=tree, env=env, capture_output=True, text=True)
-            finally:
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
+            run = run_at(commit, Path(tmp) / f"h{n}",
+                         [sys.executable, "-c", PROBE, str(holdout), str(DEV), json.dumps(l2s),
+                          json.dumps(args.thresholds), json.dumps([str(p.resolve()) for p in args.also]),
+                          json.dumps(args.careful)], env=env)
             if run.returncode:
                 sys.stderr.write(run.stderr)
                 return 1

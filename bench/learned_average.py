@@ -19,14 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from blind_thresholds import DEV, FIRST_MEASURED, cell, figures  # noqa: E402
+from blind_thresholds import DEV, FIRST_MEASURED, cell, figures, run_at  # noqa: E402
 
 PROBE = r"""
 import glob, json, sys
@@ -66,6 +65,13 @@ print(json.dumps(out))
 """
 
 
+def _with_todays_training(tree: Path) -> None:
+    """This checkout's training code (and the compiled summing loop) beside the old commit's."""
+    shutil.copy(ROOT / "helpline/distress/learned.py", tree / "helpline/distress/learned_under_test.py")
+    for lib in (ROOT / "helpline/distress").glob("_native*.so"):
+        shutil.copy(lib, tree / "helpline/distress")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--average", type=int, nargs="+", default=[0, 10, 20])
@@ -84,16 +90,9 @@ def main(argv: list[str]) -> int:
             sets = [ROOT / f"tests/data/distress_holdout{n}.jsonl" for n in range(first, last + 1)]
             labels = [json.loads(line)["label"] for p in sets for line in p.read_text(encoding="utf-8").splitlines()
                       if line.strip()]
-            tree = Path(tmp) / commit[:7]
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(tree), commit], check=True)
-            try:
-                shutil.copy(ROOT / "helpline/distress/learned.py", tree / "helpline/distress/learned_under_test.py")
-                for lib in (ROOT / "helpline/distress").glob("_native*.so"):
-                    shutil.copy(lib, tree / "helpline/distress")
-                run = subprocess.run([sys.executable, "-c", PROBE, json.dumps([str(p) for p in sets]), str(DEV),
-                                      json.dumps(args.average)], cwd=tree, capture_output=True, text=True)
-            finally:
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
+            run = run_at(commit, Path(tmp) / commit[:7],
+                         [sys.executable, "-c", PROBE, json.dumps([str(p) for p in sets]), str(DEV), json.dumps(args.average)],
+                         prepare=_with_todays_training)
             if run.returncode:
                 sys.stderr.write(run.stderr)
                 return 1
