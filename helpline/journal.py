@@ -11,6 +11,7 @@ import fcntl
 import json
 import logging
 import os
+import time
 from pathlib import Path
 
 from .errors import StoreUnavailable
@@ -37,7 +38,41 @@ class Journal:
             os.close(fd)
 
     def pending(self) -> int:
+        """Requests journaled and not yet replayed.  Counted under the replay lock when it is free
+        (a replay moves the journal aside under it: read without it, a move between the two reads
+        would count a request twice); while a replay holds it, perhaps for as long as Redis hangs,
+        the files are read without it, again until neither changed under the reading."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_path, "w") as lock:
+            for _ in range(20):
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    time.sleep(0.001)
+                    continue
+                try:
+                    return self._count_both()
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+        for _ in range(10):
+            before = self._state()
+            count = self._count_both()
+            if self._state() == before:
+                return count
+        return count
+
+    def _count_both(self) -> int:
         return sum(self._count(p) for p in (self.path, self.replaying))
+
+    def _state(self) -> tuple:
+        out = []
+        for p in (self.path, self.replaying):
+            try:
+                st = p.stat()
+                out.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+            except FileNotFoundError:
+                out.append(None)
+        return tuple(out)
 
     @staticmethod
     def _count(path: Path) -> int:

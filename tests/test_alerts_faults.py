@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import Counter
@@ -202,9 +203,39 @@ def test_an_urgent_flag_journaled_while_redis_hangs_is_alerted_once_redis_is_bac
             with app.app_context():
                 cb_id = queue_callback(event="voice:CAhang:urgent", locale="fr", source="voice", urgency="urgent",
                                        number=CALLER, reason="suicide")
+            # checked while Redis still hangs: once it is back the worker may replay at any moment
+            assert cb_id is None and app.extensions["helpline.journal"].pending() == 1
         finally:
             redis_server.resume()
-        assert cb_id is None and app.extensions["helpline.journal"].pending() == 1
         sms = sink.wait_for(lambda r: r["kind"] == "message", timeout=10)
     assert sms["params"]["To"] == CAMILLE and sms["params"]["Body"].startswith("URGENT rappel #1 ")
     assert app.extensions["helpline.journal"].pending() == 0
+
+
+def test_pending_counts_a_request_once_while_a_replay_moves_the_journal_aside(tmp_path):
+    """pending() reads two files; a replay that moves the journal aside (under its lock, as replay
+    does) between the two reads must not make one request count twice."""
+    import fcntl
+
+    from helpline.journal import Journal
+
+    journal = Journal(tmp_path / "journal.jsonl")
+    stop, seen = threading.Event(), set()
+
+    def replays():
+        while not stop.is_set():
+            journal.append({"event": "sms:SMx:urgent"})
+            with open(journal.lock_path, "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                os.replace(journal.path, journal.replaying)
+                journal.replaying.unlink()
+
+    mover = threading.Thread(target=replays)
+    mover.start()
+    try:
+        for _ in range(3000):
+            seen.add(journal.pending())
+    finally:
+        stop.set()
+        mover.join()
+    assert seen <= {0, 1} and 1 in seen

@@ -1019,3 +1019,18 @@ def test_crying_now_and_jokes_that_stopped_round_577(text, level):
 ])
 def test_a_goodbye_call_is_now_and_caffeine_is_not_an_overdose(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    ("Vous êtes joignables à 5h du mat ? Je sors de garde à 5h et c'est là que je me dis que ce serait plus simple "
+     "de finir dans le fossé avec la voiture.", "urgent"),
+    ("j'ai fini dans le fossé avec la voiture, rien de cassé, juste le pare-choc", "none"),
+    ("euh est-ce que vous pouvez rappeler euh ce soir avant minuit parce qu'après euh je pense pas que je répondrai",
+     "urgent"),
+    ("Faut il etre vivant pr etre rappelé ? 😅 blague. ou pas. je sais plus", "urgent"),
+    ("Mdr la pharma a encore oublié les poches de nutrition, je vais tuer quelqu'un 🙃 tu descends à la pause ?", "none"),
+    ("Excellente nouvelle : la patiente est sortie de réa, elle va s'en sortir. Je respire enfin. Merci d'avoir tenu "
+     "le coup avec moi.", "none"),
+])
+def test_said_sideways_and_said_in_jest_round_601(text, level):
+    assert Detector(learned=None).assess(text).level == level
