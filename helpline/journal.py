@@ -42,7 +42,8 @@ class Journal:
         (a replay moves the journal aside under it: read without it, a move between the two reads
         would count a request twice); while a replay holds it, perhaps for as long as Redis hangs,
         the files are read without it, again until neither changed under the reading."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists() and not self.replaying.exists():
+            return 0        # the usual case (readiness probe, worker loop): no lock file, no directory made
         with open(self.lock_path, "w") as lock:
             for _ in range(20):
                 try:
