@@ -1034,3 +1034,28 @@ def test_a_goodbye_call_is_now_and_caffeine_is_not_an_overdose(text, level):
 ])
 def test_said_sideways_and_said_in_jest_round_601(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    # a return marker in the phrase's own sentence brings a past episode back, before the phrase too
+    ("I had thoughts of ending it last year. That's gone now but tonight I want to die", "urgent"),
+    ("I had thoughts of ending it last year. That's gone now.", "concern"),
+    ("ca me tente de plus jamais me reveiller comme en 2015. cest pas une blague", "urgent"),
+    ("j'ai eu envie de ne plus me réveiller en 2015, c'est fini depuis", "concern"),
+    # reported speech without quotation marks, in a voice transcript
+    ("um my colleague said in the car park today i want to drive into a wall and um he wasn't laughing", "concern"),
+    ("i told my wife today i want to die", "urgent"),
+    # 'je ne vis plus' is the anxiety of waiting, not a wish to die
+    ("La famille a porté plainte. Je vérifie mes mails toutes les 5 minutes, je ne vis plus.", "concern"),
+    # a burden on the family is still urgent (a burden on the team alone no longer is, by the rules)
+    ("I feel like a burden on my family, they'd be better off without me", "urgent"),
+    # said sideways
+    ("Every time I walk past the CD cupboard I do the maths. Is that normal or", "urgent"),
+    ("lol the board of nursing can't revoke a license from a dead woman 🙃 joking. mostly", "urgent"),
+    ("l'ordre peut pas radier une morte hein", "urgent"),
+    ("T'inquiète maman sera bientôt tranquille, plus de fille qui pleure au téléphone.", "urgent"),
+    ("plus de fille qui pleure, elle a grandi", "concern"),
+    ("chaque fois que je fais l'inventaire de l'armoire à stups je recompte", "none"),
+])
+def test_returns_reports_and_sideways_round_609(text, level):
+    assert Detector(learned=None).assess(text).level == level

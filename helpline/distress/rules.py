@@ -244,8 +244,10 @@ def in_past(tokens: Tokens, m: Match, context: Sequence[Match], words: Mapping[s
                 not any(p.i <= c.i and c.j <= p.j for p in pasts)]
     # 'right now', 'for an hour', 'please help' say it is happening now, as 'again' says it came back;
     # so does a return named at the start of the next sentence ('... years ago. they came back')
-    if any(c.entry.category in ("recurrence", "immediacy") and near(m, c, RECURRENCE_SCOPE) and not _well_now(tokens, c, words)
-           for c in same) or \
+    # ('tonight I' and 'sauf que maintenant' bring it back in the phrase's own sentence as well as
+    # opening the next one: "That's gone now but tonight I want to die")
+    if any(c.entry.category in ("recurrence", "immediacy", "recurrence_back") and near(m, c, RECURRENCE_SCOPE)
+           and not _well_now(tokens, c, words) for c in same) or \
             any(c.entry.category == "recurrence_back" and looks_back(tokens, m, c) and not _well_now(tokens, c, words)
                 for c in context):
         return False
