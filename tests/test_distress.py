@@ -1059,3 +1059,47 @@ def test_said_sideways_and_said_in_jest_round_601(text, level):
 ])
 def test_returns_reports_and_sideways_round_609(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    # a negator about 'matter' does not negate the farewell after it
+    ("happy news!! got the job offer today. doesnt matter tho, wont be here to start it", "urgent"),
+    ("I won't be here tomorrow, I'm on leave, it doesn't matter", "none"),
+    # a care act stays a care act when an idiom covers the work cue
+    ("En stage j'ai injecté de l'insuline au mauvais patient. Il a fait une hypo, il va bien.", "none"),
+    ("j'ai injecté de l'insuline, toute la boîte, ce soir", "urgent"),
+])
+def test_what_a_negator_and_an_idiom_cover_round_609(text, level):
+    assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    ("le patient m'a dit « vous avez failli me tuer ». il a raison. j'arrete pas d'y penser", "concern"),
+    ("he said 'you could have killed me'. he's right. i want to kill myself", "urgent"),
+    ("Elle a 38 ans, elle est IBODE, elle a laissé une compresse dans un patient. Elle pense que ses gosses "
+     "seraient mieux sans elle. C'est moi elle.", "urgent"),
+    ("ma collègue pense que ses gosses seraient mieux sans elle", "concern"),
+    ("ma collegue ma dit hier soir jvoudrais etre morte apres lengueulade de la famille. elle va bien aujourdhui",
+     "concern"),
+    ("si je me fais virer je me flingue", "urgent"),
+    ("elle a dit euh je cite euh si je me fais virer je me flingue euh", "concern"),
+    ("ce planning me flingue", "none"),
+    ("great news, the inquiry cleared me. doesn't matter now, won't be around to hear the apology", "urgent"),
+    ("won't be here tomorrow, i'm on a course, can the callback wait till thursday?", "none"),
+])
+def test_whose_words_and_what_stays_round_617(text, level):
+    assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    # doing it again, anywhere later in the message, brings a past episode back (context marker redone)
+    ("Il y a 3 ans j'avais rangé des ampoules de KCl dans mon casier « au cas où ». J'avais tout jeté après la "
+     "thérapie. Hier, après le décès du patient en réa, j'en ai remis deux.", "urgent"),
+    ("Il y a 3 ans j'avais rangé des ampoules de KCl dans mon casier « au cas où ». J'avais tout jeté après la "
+     "thérapie. Depuis ça va.", "concern"),
+    ("Years ago I saved up my zopiclone. I threw them out after therapy. Last night I put two back in my locker.",
+     "urgent"),
+    ("Years ago I saved up my zopiclone. I threw them out after therapy. I'm fine now, I bought a new car.", "concern"),
+])
+def test_doing_it_again_later_in_the_message_round_617(text, level):
+    assert Detector(learned=None).assess(text).level == level

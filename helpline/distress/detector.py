@@ -216,7 +216,9 @@ class Detector:
             return []
         live += [c for c in cues if c.entry.category in combine.VETOES]
         if idioms:
-            live = [c for c in live if not rules.masked_by_idiom(c, idioms)]
+            # an idiom hides the cues it overlaps, but not a work or job cue: 'j'ai injecté de
+            # l'insuline au mauvais patient' is still a care act when 'au mauvais patient' is an idiom
+            live = [c for c in live if c.entry.category in combine.VETOES or not rules.masked_by_idiom(c, idioms)]
         owners: dict[Match, str | None] = {}
 
         def owner(cue: Match) -> str | None:

@@ -249,7 +249,10 @@ def in_past(tokens: Tokens, m: Match, context: Sequence[Match], words: Mapping[s
     if any(c.entry.category in ("recurrence", "immediacy", "recurrence_back") and near(m, c, RECURRENCE_SCOPE)
            and not _well_now(tokens, c, words) for c in same) or \
             any(c.entry.category == "recurrence_back" and looks_back(tokens, m, c) and not _well_now(tokens, c, words)
-                for c in context):
+                for c in context) or \
+            any(c.entry.category == "redone" and c.i >= m.j for c in context):
+        # 'redone': the sender doing it again, anywhere later in the message ('… J'avais tout jeté
+        # après la thérapie. Hier, après le décès du patient, j'en ai remis deux')
         return False
     return any(c.entry.category == "past" and near(m, c, PAST_OPENING_SCOPE if c.j <= m.i else CONTEXT_SCOPE)
                for c in same) or \
