@@ -1103,3 +1103,45 @@ def test_whose_words_and_what_stays_round_617(text, level):
 ])
 def test_doing_it_again_later_in_the_message_round_617(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    ("um my consultant told me you have to move on um i've decided how i'm going to move on um i've got the pot "
+     "assume from work in my locker", "urgent"),
+    ("Ya un truc que j'ai jamais dit : en 2019 j'étais monté sur le toit de l'internat. Je suis redescendu. Ce soir "
+     "je suis remonté.", "urgent"),
+    ("En 2021 j'étais allée sur le pont de la rocade. J'étais rentrée. Hier soir j'y suis retournée.", "urgent"),
+    ("last time I got like this I ended up in resus as the patient. starting to feel that same calm I felt that week",
+     "urgent"),
+    ("want to leave a message for the family to say sorry before i go. and not like going on holiday lol", "urgent"),
+    ("want to say bye to the team before i go on maternity leave, any ideas for a card?", "none"),
+    ("jecris ca comme si cetait un personnage de roman : elle a fait l'erreur, le bebe est mort, elle a acheté une "
+     "corde. fin du chapitre.", "urgent"),
+    # past episodes with an age, clean time, or thoughts said to have gone
+    ("I self-harmed at 16, no urges at all now, but the same feeling of being disgusting is back.", "concern"),
+    ("I'm 6 years clear of self-harm and proud of it, and I have no urges now.", "concern"),
+    ("the shift starts at 7 and I want to die", "urgent"),
+    ("For the record the dark thoughts have gone, I'm in therapy and safe, but the flashbacks still catch me", "concern"),
+    ("J'ai pensé à mourir au début, c'est fini, je vais mieux de ce côté-là", "concern"),
+    ("moi jvais bien niveau idees noires mais jai des flashs tout le temps", "concern"),
+    # someone else's symptom, someone else's fear, someone else's words
+    ("um he was dizzy and fell um he's okay but his son screamed at me um and i just can't stop crying", "concern"),
+    ("Mon conjoint m'a dit hier qu'il avait peur que je fasse une bêtise. Je lui ai promis que non.", "concern"),
+    ("un résident il m'a dit la semaine dernière euh je veux mourir laissez-moi partir", "concern"),
+    ("one of the residents said to me um i want to die please let me go um and then he passed", "concern"),
+    ("Quick one, I'm not at risk. Since the complaint I've been waking at 4 with my heart racing and I'd rather "
+     "talk to someone now than let it build.", "concern"),
+])
+def test_what_came_back_and_whose_it_is_round_625(text, level):
+    assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    # a farewell gesture's subject is the people left behind, and 'je lui ai écrit' is the sender writing
+    ("mon fils m'a dit « maman pk tu pleures tout le temps ». je lui ai écrit une lettre pour plus tard. il sera "
+     "mieux avec son pere", "urgent"),
+    ("ma collègue veut mourir, je lui ai dit d'appeler", "concern"),
+    ("elle lui a écrit qu'elle voulait mourir", "concern"),
+])
+def test_the_people_a_farewell_names_round_625(text, level):
+    assert Detector(learned=None).assess(text).level == level

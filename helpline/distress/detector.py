@@ -183,8 +183,9 @@ class Detector:
                     found.append(Found(outcome[1], outcome[0], m.i, m.j))
                 continue
             if cat in MARKERS:
-                if cat == "acute_symptom" and ask.quoted(m):
-                    continue        # a colleague's quoted 'je tremble de partout' is not the sender's crisis
+                if cat == "acute_symptom" and ask.others_words(m):
+                    continue        # a colleague's quoted 'je tremble de partout', or 'he was dizzy and
+                    #                 fell' said of a patient, is not the sender's crisis
                 by_role.setdefault(cat, []).append(m)
             elif level != "none":
                 found.append(Found(cat, level, m.i, m.j))
@@ -235,8 +236,14 @@ class Detector:
             return "own"
         if family not in rules.NEGATION_BLIND and rules.negated(ask.tokens, cue, self.words) or ask.past(cue):
             return None
-        if family not in rules.SPEAKER_BLIND and ask.others_words(cue):
-            return "quoted" if ask.quoted(cue) else "other"
+        if family not in rules.SPEAKER_BLIND:
+            # a farewell gesture names the people left behind as its subject ('je lui ai écrit une
+            # lettre pour plus tard. il sera mieux avec son père'): the pronoun right before it is
+            # part of the gesture, not someone else speaking
+            said = cue._replace(i=cue.i - 1) if family == "farewell" and cue.i > 0 and \
+                ask.tokens.keys[cue.i - 1] in self.words["other"] else cue
+            if ask.others_words(said):
+                return "quoted" if ask.quoted(cue) else "other"
         return "own"
 
     def guess_language(self, keys: Sequence[str]) -> str:

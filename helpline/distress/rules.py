@@ -215,8 +215,12 @@ def _said_by_sender(keys: Sequence[str], k: int, own: Collection[str]) -> bool:
     Dev…', 'please tell my mum…')."""
     if k == 0 or keys[k] in PASS_ON and keys[k - 1] in REQUEST:
         return True
-    return any(keys[x] in own for x in (k - 1, k - 2) if x >= 0)
+    # ('je lui ai écrit', 'je leur ai dit', 'je l'ai écrit': an object pronoun may come between)
+    return any(keys[x] in own for x in (k - 1, k - 2) if x >= 0) or \
+        k >= 3 and keys[k - 2] in OBJECT_PRONOUNS and keys[k - 3] in own
 
+
+OBJECT_PRONOUNS = frozenset({"lui", "leur", "l", "la", "le", "les"})
 
 # a reporting verb that asks for the sender's words to be passed on (keys are squeezed: 'tell' ->
 # 'tel'), and the words before it that ask
