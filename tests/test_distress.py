@@ -1145,3 +1145,24 @@ def test_what_came_back_and_whose_it_is_round_625(text, level):
 ])
 def test_the_people_a_farewell_names_round_625(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    ("last time my flatmate found me in time. she's moved to Leeds now.", "urgent"),
+    ("la dernière fois ma coloc m'a trouvée à temps. elle a déménagé.", "urgent"),
+    ("last time my boss caught me in the corridor he shouted", "none"),
+    # the sender's own inner voice, with words between it and its reporting verb
+    ("the voice from when I was 19 is back, telling me to step in front of the bus", "urgent"),
+    ("« Tu es le maillon faible » m'a dit ma collègue. Je vais m'enlever du monde.", "urgent"),
+    ("je vais m'enlever ce poids, j'en parle demain à ma cadre", "none"),
+    ("um i keep wondering um if i'm gone um will they still blame me", "urgent"),
+    ("if I'm gone for the weekend will they still blame me for the rota?", "none"),
+    ("si je suis plus là est-ce qu'ils m'en voudront encore", "urgent"),
+    ("I keep writing thank you cards to everyone on the ward. My husband thinks it's sweet. I know what they're for.",
+     "urgent"),
+    ("wrote thank you cards to everyone on the ward for my leaving do", "none"),
+    ("c'est une sage-femme qui appelle pour elle-même mais elle préfère dire que c'est une autre. elle a mis des "
+     "ampoules de morphine de côté pendant les gardes", "urgent"),
+])
+def test_voices_questions_and_cards_round_633(text, level):
+    assert Detector(learned=None).assess(text).level == level

@@ -128,6 +128,11 @@ def reported(tokens: Tokens, m: Match, words: Mapping[str, set[str]],
     A phrase that names the sender itself ("better off without me") is never someone else's.
     """
     keys, brk, own = tokens.keys, tokens.brk, words["self"]
+    # 'the voice from when I was 19 is back, telling me to step in front of the bus': a marker of the
+    # sender's own inner voice right before the phrase makes its reporting verb the sender's
+    if any(c.entry.category == "own_voice" and c.i < m.i and 0 <= m.i - c.j <= 1 and not any(brk[c.j:m.i + 1])
+           for c in context):
+        return False
     # 'ils savent pas que c'est pas une mutation', 'nobody knows that…': what others do not know is
     # the sender's own news, told as true
     # (not when the news is about a third person: 'ses parents savent pas qu'elle veut mourir')
