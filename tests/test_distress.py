@@ -1166,3 +1166,19 @@ def test_the_people_a_farewell_names_round_625(text, level):
 ])
 def test_voices_questions_and_cards_round_633(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    ("Bsr. La dernière fois on m'a sauvé parce que ma coloc est rentrée plus tôt. Elle a déménagé.", "urgent"),
+    ("jme sens comme un patient en fin de vie qu'on ose pas débrancher. quelqu'un peut débrancher svp 😅", "urgent"),
+    ("quelqu'un peut débrancher la machine à café svp", "none"),
+    ("i keep thinking about the hooks in the old linen room ceiling. thats normal right", "urgent"),
+    ("we have hooks on the ceiling for the hoists, can someone check them", "none"),
+    ("Last night on the unit. Bought the team doughnuts. They think I'm leaving for a new job 🙃", "urgent"),
+    ("Goodbye team x, last day on the ward today, I'll miss you all", "none"),
+    ("Merci pour l'appel d'hier. Par contre votre musique d'attente me donne envie de me jeter par la fenêtre 😂😂",
+     "none"),
+    ("je vais me jeter par la fenêtre ce soir", "urgent"),
+])
+def test_saved_last_time_and_said_sideways_round_641(text, level):
+    assert Detector(learned=None).assess(text).level == level
