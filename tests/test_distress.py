@@ -1182,3 +1182,17 @@ def test_voices_questions_and_cards_round_633(text, level):
 ])
 def test_saved_last_time_and_said_sideways_round_641(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    # 'Plus du tout.' / 'Not anymore.' after a negated phrase says it again; after a plain one, it is over
+    ("jai plus envie de me reveiller le matin. plus du tout.", "urgent"),
+    ("j'avais envie de mourir. plus du tout.", "concern"),
+    ("I don't want to live. Not anymore.", "urgent"),
+    ("I wanted to die. Not anymore.", "concern"),
+    ("Et je me dis que la première fois j'avais pas pris assez.", "urgent"),
+    ("last time I didn't take enough. I've read up since.", "urgent"),
+    ("We have everything in theatre. I keep thinking about which drawer.", "urgent"),
+])
+def test_said_again_and_the_first_time_round_649(text, level):
+    assert Detector(learned=None).assess(text).level == level

@@ -263,9 +263,16 @@ def in_past(tokens: Tokens, m: Match, context: Sequence[Match], words: Mapping[s
         # 'redone': the sender doing it again, anywhere later in the message ('… J'avais tout jeté
         # après la thérapie. Hier, après le décès du patient, j'en ai remis deux')
         return False
+    # a negated phrase followed by 'Plus du tout.' / 'Not anymore.' is said again, not over ('jai plus
+    # envie de me reveiller le matin. plus du tout.'); after a plain phrase it says it is over
+    lead = max(0, m.i - 3)
+    while any(tokens.brk[lead + 1:m.i + 1]):
+        lead += 1
+    negated_phrase = words is not None and not words["negator"].isdisjoint(tokens.keys[lead:m.j])
     return any(c.entry.category == "past" and near(m, c, PAST_OPENING_SCOPE if c.j <= m.i else CONTEXT_SCOPE)
                for c in same) or \
-        any(c.entry.category == "past_back" and looks_back(tokens, m, c) for c in context)
+        any(c.entry.category == "past_back" and looks_back(tokens, m, c) and
+            not (negated_phrase and tokens.keys[c.i] in words["negator"]) for c in context)
 
 
 def _well_now(tokens: Tokens, c: Match, words: Mapping[str, set[str]] | None) -> bool:
