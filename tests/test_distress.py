@@ -1196,3 +1196,19 @@ def test_saved_last_time_and_said_sideways_round_641(text, level):
 ])
 def test_said_again_and_the_first_time_round_649(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    ("Ma fille aura mon alliance.", "urgent"),
+    ("Mon fils aura ma montre. Dis-lui que je l'aime.", "urgent"),
+    ("ma fille aura mon alliance quand elle se mariera, c'est dans le testament de mamie", "none"),
+    ("My son asked me to help with his homework tomorrow. I said we'd see. I've written him a letter instead. "
+     "It's in my locker.", "urgent"),
+    ("I wrote her a note instead of calling, it's in her pigeonhole", "none"),
+    ("lol tipped my whole meds drawer into one pot tonight. pure coincidence im sure 🙃 night night", "urgent"),
+    ("tipped the pills into a pot for the drug round", "none"),
+    ("c'est là que j'ai réalisé que j'avais déjà tout ce qu'il faut chez moi. Ça fait une semaine que j'y pense.",
+     "urgent"),
+])
+def test_bequests_letters_and_means_round_657(text, level):
+    assert Detector(learned=None).assess(text).level == level
