@@ -17,7 +17,7 @@ It needs the git history (a clone, not an export) and the shared dev set beside 
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
 `--careful` also tries each careful threshold (what work talk with nothing distressing in it, and
 the rest of a message after a denial, someone else's words or a past episode, must clear; commits
-from holdout 27 on have one).  It covers holdouts 9 to 656 but 43, which is all everyday messages (`--from`/`--to` choose);
+from holdout 27 on have one).  It covers holdouts 9 to 663 but 43, which is all everyday messages, and 659, still being written at the eleventh session's stop (`--from`/`--to` choose);
 holdouts 9 to 21 took about 4 minutes per `--l2` value on one core, holdouts 27 to 40 with
 `--shipped` under 8 minutes, and holdouts 41 to 57 with `--shipped` about 9 minutes.
 """
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT.parent / "shared/distress/dev_cases.jsonl"
 
 # holdouts first..last -> the commit whose detector first measured them (its state before learning from
-# them); 43, all everyday messages, is left out
+# them); 43, all everyday messages, is left out, and so is 659 (not written in time to be measured)
 FIRST_MEASURED = [
     (9, 9, "473cdb0d8c9a2cc89f1983ed315bc584389525de"),
     (10, 10, "ea7504a43347faa78e5d508701dfd545f9cfe501"),
@@ -126,6 +126,8 @@ FIRST_MEASURED = [
     (633, 640, "b3f5054371c277b21846342aec4f8ac8d1ea4eae"),
     (641, 648, "5c733db09171418c72ed04f721c94102f3dc99f8"),
     (649, 656, "86ba77ff25b2beaa95e20d84da1386b70807b08f"),
+    (657, 658, "fb55c10fe1b5e092f02121b013711203bc2e1b1a"),
+    (660, 663, "fb55c10fe1b5e092f02121b013711203bc2e1b1a"),
 ]
 BLIND = {n: commit for first, last, commit in FIRST_MEASURED for n in range(first, last + 1)}
 
