@@ -17,7 +17,8 @@ It needs the git history (a clone, not an export) and the shared dev set beside 
 as the refits at those commits had it; each commit's lexicons are compiled once, in pure Python.
 `--careful` also tries each careful threshold (what work talk with nothing distressing in it, and
 the rest of a message after a denial, someone else's words or a past episode, must clear; commits
-from holdout 27 on have one).  It covers holdouts 9 to 664 but 43, which is all everyday messages, and 659, still being written at the eleventh session's stop (`--from`/`--to` choose);
+from holdout 27 on have one).  It covers holdouts 9 to 664 but 43, which is all everyday messages, and 659, lost with the
+machine before it was measured (`--from`/`--to` choose);
 holdouts 9 to 21 took about 4 minutes per `--l2` value on one core, holdouts 27 to 40 with
 `--shipped` under 8 minutes, and holdouts 41 to 57 with `--shipped` about 9 minutes.
 """
@@ -36,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT.parent / "shared/distress/dev_cases.jsonl"
 
 # holdouts first..last -> the commit whose detector first measured them (its state before learning from
-# them); 43, all everyday messages, is left out, and so is 659 (not written in time to be measured)
+# them); 43, all everyday messages, is left out, and so is 659 (written after the eleventh
+# session stopped, then lost with that machine before anyone measured it)
 FIRST_MEASURED = [
     (9, 9, "473cdb0d8c9a2cc89f1983ed315bc584389525de"),
     (10, 10, "ea7504a43347faa78e5d508701dfd545f9cfe501"),
