@@ -114,7 +114,19 @@ def _is_negator(keys: Sequence[str], k: int, neg: set[str], comparative: Collect
     # French "couvre-t-elle", "va-t-il"
     if key == "t" and not (k > 0 and keys[k - 1].endswith("n")):
         return False
+    # the French restrictive "ne ... que" says "only", it does not negate: "je ne vis plus que pour en
+    # finir", "je ne souhaite que mourir" (a 'que' within two words, before any other negator)
+    if key in _RESTRICTIVE:
+        for x in (k + 1, k + 2):
+            if x < len(keys) and keys[x] in ("que", "qu"):
+                return False
+            if x < len(keys) and keys[x] in neg:
+                break
     return True
+
+
+# negators that "que" turns into "only"
+_RESTRICTIVE = frozenset({"ne", "n", "plus"})
 
 
 # French "t'" before these is "tu" ("t'as", "t'es"), not the English "-n't"
@@ -272,7 +284,14 @@ def in_past(tokens: Tokens, m: Match, context: Sequence[Match], words: Mapping[s
     return any(c.entry.category == "past" and near(m, c, PAST_OPENING_SCOPE if c.j <= m.i else CONTEXT_SCOPE)
                for c in same) or \
         any(c.entry.category == "past_back" and looks_back(tokens, m, c) and
-            not (negated_phrase and tokens.keys[c.i] in words["negator"]) for c in context)
+            not (negated_phrase and tokens.keys[c.i] in words["negator"]) for c in context) or \
+        any(c.entry.category == "past" and tokens.keys[c.i] in ANAPHORA and looks_back(tokens, m, c)
+            for c in context)
+
+
+# a past marker that opens the next sentence with one of these words looks back to the phrase before it
+# ("… not wanting to be here. That's passed now, I've been seeing someone", "… C'est fini maintenant")
+ANAPHORA = frozenset({"that", "thats", "it", "its", "this", "those", "they", "theyve", "ca", "c", "cela", "ce"})
 
 
 def _well_now(tokens: Tokens, c: Match, words: Mapping[str, set[str]] | None) -> bool:
