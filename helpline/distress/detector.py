@@ -293,6 +293,9 @@ def language(locale: str | None) -> str | None:
 ANSWER_NO = frozenset({"no", "non", "nope", "nah", "nan", "never", "jamais"})
 # a word that may come before the no of an answer (keys are squeezed: "truthfully" -> "truthfuly")
 FRANK = frozenset({"honestly", "honest", "truthfuly", "franchement", "sincerement", "honetement", "vraiment"})
+# "I said", "je lui ai répondu franchement": the words that may lead from a question to its answer
+ANSWER_VERBS = frozenset({"said", "told", "answered", "replied", "dit", "repondu", "reponds", "repond"})
+ANSWER_BRIDGE = ANSWER_VERBS | FRANK | frozenset({"it", "i", "je", "j", "lui", "leur", "ai", "her", "him", "them", "and"})
 # words between a verb of asking and the phrase it asks about ('asked me if I'd had thoughts of suicide')
 ASKED_SCOPE = 7
 
@@ -371,6 +374,14 @@ class _Questions:
         start = k
         if k + 1 < len(keys) and keys[k] in FRANK and keys[k + 1] in ANSWER_NO:
             k += 1
+        # or the sender says they answered ("... if I'd hurt myself I said no", "si j'avais des idées
+        # noires. Je lui ai répondu franchement : non"): only after a verb of asking before the phrase
+        bridge = k
+        while bridge < len(keys) and bridge - start < 5 and keys[bridge] in ANSWER_BRIDGE:
+            bridge += 1
+        if bridge > start and bridge < len(keys) and keys[bridge] in ANSWER_NO and \
+                any(keys[x] in ANSWER_VERBS for x in range(start, bridge)) and self._asked(m):
+            return True
         # (an answer told afterwards, "j'ai dit non", is not one: "…mais c'est faux", "that was a lie")
         if k >= len(keys) or keys[k] not in ANSWER_NO:
             return False
