@@ -1212,3 +1212,43 @@ def test_said_again_and_the_first_time_round_649(text, level):
 ])
 def test_bequests_letters_and_means_round_657(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    # the French restrictive 'ne … que' says 'only', it does not negate
+    ("je ne vis plus que pour en finir", "urgent"),
+    ("il ne me reste plus qu'à en finir", "urgent"),
+    ("je ne veux pas mourir, je veux juste dormir", "concern"),
+    # a past marker that opens the next sentence with 'that' / 'c'est' looks back to the phrase
+    ("Back in March I did have some dark thoughts, like not wanting to be here. That's passed now, "
+     "I've been seeing someone.", "concern"),
+    # a question answered 'I said no' is a denial; an answer taken back is not
+    ("When my counsellor asked if I'd hurt myself I said no and meant it. I've stopped seeing friends.", "concern"),
+    ("Mon mari m'a demandé si j'avais des idées noires. Je lui ai répondu franchement : non.", "concern"),
+    ("my GP asked if I'd hurt myself. I said no. I lied, I cut again last night", "urgent"),
+    # someone else's words without quotation marks, and the sender revealing the person was them
+    ("elle a dit euh si ça continue je vais me jeter sous un train euh elle rigolait je crois", "concern"),
+    ("she said if they strike me off I'll end it. how do I support her", "concern"),
+    ("Mon collègue m'a demandé pourquoi je garde les ampoules de KCl dans mon casier. J'ai répondu que c'était "
+     "pour l'inventaire. C'est pas pour l'inventaire.", "urgent"),
+])
+def test_restrictive_que_looking_back_and_answers_round_665(text, level):
+    assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    ("j'ai commencé à écrire ce que je veux pour mon enterrement", "urgent"),
+    ("on prépare mon enterrement de vie de jeune fille samedi", "none"),
+    ("lol picked my funeral song this morning", "urgent"),
+    ("I went to my patient's funeral today, it was hard", "none"),
+    ("J'ai calculé ce qu'il faudrait pour moi aussi. Ça me semblerait juste.", "urgent"),
+    ("I worked out the insulin doses for my patients and for me it was a long shift", "none"),
+    ("Je me suis pendue au téléphone avec la mutuelle toute la matinée", "none"),
+    ("If the car park machine eats my ticket one more time I'm going to jump off the roof 🙄", "none"),
+    ("if I make one more mistake I'm going to jump off the roof, I mean it", "urgent"),
+    ("J'ai écrit une lettre d'adieu à mon ancien service, je pars en mutation à Lyon !", "none"),
+    ("j'ai écrit une lettre d'adieu à mes enfants", "urgent"),
+    ("I keep morphine ampoules in a locked box in my car, community palliative nurse, all signed for", "none"),
+])
+def test_funerals_doses_and_idioms_round_665(text, level):
+    assert Detector(learned=None).assess(text).level == level
