@@ -1226,6 +1226,7 @@ def test_bequests_letters_and_means_round_657(text, level):
     ("When my counsellor asked if I'd hurt myself I said no and meant it. I've stopped seeing friends.", "concern"),
     ("Mon mari m'a demandé si j'avais des idées noires. Je lui ai répondu franchement : non.", "concern"),
     ("my GP asked if I'd hurt myself. I said no. I lied, I cut again last night", "urgent"),
+    ("the GP asked if I'd had thoughts of suicide and I told her no one would understand", "urgent"),
     # someone else's words without quotation marks, and the sender revealing the person was them
     ("elle a dit euh si ça continue je vais me jeter sous un train euh elle rigolait je crois", "concern"),
     ("she said if they strike me off I'll end it. how do I support her", "concern"),

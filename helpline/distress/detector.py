@@ -296,6 +296,8 @@ FRANK = frozenset({"honestly", "honest", "truthfuly", "franchement", "sinceremen
 # "I said", "je lui ai répondu franchement": the words that may lead from a question to its answer
 ANSWER_VERBS = frozenset({"said", "told", "answered", "replied", "dit", "repondu", "reponds", "repond"})
 ANSWER_BRIDGE = ANSWER_VERBS | FRANK | frozenset({"it", "i", "je", "j", "lui", "leur", "ai", "her", "him", "them", "and"})
+# after "I told her": "no one would understand" is not an answer
+NOT_AN_ANSWER = frozenset({"one", "body", "longer", "more", "way", "point", "idea", "hope", "reason", "future"})
 # words between a verb of asking and the phrase it asks about ('asked me if I'd had thoughts of suicide')
 ASKED_SCOPE = 7
 
@@ -380,6 +382,7 @@ class _Questions:
         while bridge < len(keys) and bridge - start < 5 and keys[bridge] in ANSWER_BRIDGE:
             bridge += 1
         if bridge > start and bridge < len(keys) and keys[bridge] in ANSWER_NO and \
+                (bridge + 1 >= len(keys) or keys[bridge + 1] not in NOT_AN_ANSWER) and \
                 any(keys[x] in ANSWER_VERBS for x in range(start, bridge)) and self._asked(m):
             return True
         # (an answer told afterwards, "j'ai dit non", is not one: "…mais c'est faux", "that was a lie")
