@@ -1253,3 +1253,28 @@ def test_restrictive_que_looking_back_and_answers_round_665(text, level):
 ])
 def test_funerals_doses_and_idioms_round_665(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    # a shaking body with someone beside the sender, or 'but I'm ok', is anxiety, not a crisis
+    ("lettre de l'avocat reçue. je tremble un peu mais ça va, mon frère est avec moi", "concern"),
+    ("hands shaking but I'm ok, my flatmate is sitting with me", "concern"),
+    ("je tremble, je n'arrive plus à respirer, je suis seule", "urgent"),
+    # a house-warming is not a hanging
+    ("la pendaison de crémaillère c'est samedi 😉", "none"),
+    ("je pense à la pendaison", "urgent"),
+    # a danger to patients now; a staffing complaint is not
+    ("je dois pas rester seule avec eux cette nuit", "urgent"),
+    ("je ne devrais pas rester seul avec les patients", "urgent"),
+    ("je peux pas rester seule avec les résidents ce soir, l'IDE est malade", "concern"),
+    # a birthday hoped to be the last, a place nobody can follow, not bothering to wake, still cutting
+    ("Happy birthday to me, 41 today 🎂 hopefully the last one.", "urgent"),
+    ("birthday cake for the ward, hopefully the last one of the month lol", "none"),
+    ("Joyeux anniversaire à moi, 30 ans 🎂 Le dernier, j'espère.", "urgent"),
+    ("Everyone thinks I'm off to a new trust. I'm going somewhere nobody can follow.", "urgent"),
+    ("going to sleep & not bother waking", "urgent"),
+    ("case closed 🎉 Still cutting most nights though", "urgent"),
+    ("je passe mes nuits sur des forums de méthodes", "urgent"),
+])
+def test_calm_company_housewarming_and_veiled_ends_round_695(text, level):
+    assert Detector(learned=None).assess(text).level == level
