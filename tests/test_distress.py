@@ -1275,6 +1275,12 @@ def test_funerals_doses_and_idioms_round_665(text, level):
     ("going to sleep & not bother waking", "urgent"),
     ("case closed 🎉 Still cutting most nights though", "urgent"),
     ("je passe mes nuits sur des forums de méthodes", "urgent"),
+    # help already on its way to someone else: the sender's shaking is a reaction, not a crisis
+    ("she's just messaged me saying she's got pills. I've called 999 for her and I'm driving over now "
+     "I'm just shaking", "concern"),
+    ("mon collègue m'a dit qu'il avait acheté une corde, il est chez lui là maintenant, je sais pas quoi "
+     "faire, moi ça va mais lui", "concern"),
+    ("I called 999 for myself, I can't breathe, chest tight, shaking all over", "urgent"),
 ])
 def test_calm_company_housewarming_and_veiled_ends_round_695(text, level):
     assert Detector(learned=None).assess(text).level == level
