@@ -1284,3 +1284,21 @@ def test_funerals_doses_and_idioms_round_665(text, level):
 ])
 def test_calm_company_housewarming_and_veiled_ends_round_695(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    # 'haven't stopped' says it goes on, as 'can't stop' does
+    ("No, I haven't stopped thinking about ending it. I just stopped telling people.", "urgent"),
+    ("I stopped thinking about ending it months ago", "concern"),
+    # nobody grieving one's own death
+    ("Au fond personne ne pleurera à part le chien. Et encore, il s'habitue vite.", "urgent"),
+    ("honestly nobody would cry except the cat", "urgent"),
+    ("personne n'est venu à la réunion", "none"),
+    # a tombstone for a chewed stethoscope is a joke; alone, or after 'I'm done', it is not
+    ("The puppy has eaten my stethoscope. Absolutely murdered it. RIP 🪦", "none"),
+    ("my phone RIP 🪦", "none"),
+    ("I'm done. rip 🪦", "urgent"),
+    ("🪦", "urgent"),
+])
+def test_goes_on_nobody_grieving_and_tombstones_round_697(text, level):
+    assert Detector(learned=None).assess(text).level == level
