@@ -142,6 +142,8 @@ FIRST_MEASURED = [
     (683, 684, "90daa7dd50e62011951a0e81a75490f5bcbf2635"),
     (685, 685, "a4a6ef0afd0207945bde2635aaf579dcf527adda"),
     (686, 686, "90daa7dd50e62011951a0e81a75490f5bcbf2635"),
+    (691, 691, "42b9c7171348c70e276057b7a95d35f29274f169"),
+    (694, 694, "42b9c7171348c70e276057b7a95d35f29274f169"),
 ]
 BLIND = {n: commit for first, last, commit in FIRST_MEASURED for n in range(first, last + 1)}
 
