@@ -1302,3 +1302,55 @@ def test_calm_company_housewarming_and_veiled_ends_round_695(text, level):
 ])
 def test_goes_on_nobody_grieving_and_tombstones_round_697(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    # laughing oneself to death is an idiom in the past tense too
+    ("Nearly killed myself laughing at the Christmas panto, the surgeons did Mamma Mia again", "none"),
+    # the voice that says it is the sender's own, not someone else's words
+    ("ITS BACK. the voice that says end it. quiet since 2019. loud since the ombudsman letter. LOUD now", "urgent"),
+    ("my patient hears a voice that says kill yourself, we upped his meds", "concern"),
+    # chart shorthand for a patient's history ('ATCD', antécédents; SMS spelling reads 'TS' as 'tous')
+    ("Patient de 52 ans, ATCD de TS par pendaison en 2019, hospitalisé pour pneumopathie", "none"),
+    ("je ne vois plus aucune issue", "urgent"),
+    ("on ne voit plus l'issue de ce conflit syndical", "none"),
+    # wishing to be run over, hurting oneself to feel it, Antillean Creole
+    ("franchement je préférerais me faire renverser par une voiture en y allant, ça réglerait tout", "urgent"),
+    ("j'ai failli me faire renverser par une voiture ce matin", "none"),
+    ("je viens de me faire 3 lovenox dans le ventre pour voir ce que ça fait de saigner", "urgent"),
+    ("mwen pa lé viv ankò, chui fatiguée", "urgent"),
+    # fear of hurting the baby one is alone with (harm_fear + care_act)
+    ("alone with the baby on the unit and i'm gonna hurt her", "urgent"),
+    ("I'm gonna hurt her feelings if I say no to the party", "none"),
+    ("je suis seul avec le bébé en néonat j'ai peur de lui faire mal", "urgent"),
+])
+def test_idioms_voices_and_fears_round_701(text, level):
+    assert Detector(learned=None).assess(text).level == level
+
+
+def test_a_worried_sender_is_a_feature_the_learned_weights_read(tmp_path):
+    from helpline.distress.detector import learned_keys
+    d = Detector(learned=None)
+    for text in ("My colleague gave away her dog this week and she's not picking up",
+                 "mon collègue a donné son chien, il répond plus, je m'inquiète pour lui",
+                 "dois-je appeler la police pour elle ?"):
+        cols = d.normalizer.split(text)
+        keys = learned_keys(cols.keys, d.matcher.find_keys(cols.keys, cols.brk))
+        assert keys[-1] == "ctx:worried_other" and list(keys[:len(cols.keys)]) == list(cols.keys)
+    # the sender's own hands, and the sender's own locked door, are not someone else
+    for text in ("mes mains elles répondent plus", "je me suis enfermée dans la salle de bain"):
+        cols = d.normalizer.split(text)
+        assert "ctx:worried_other" not in learned_keys(cols.keys, d.matcher.find_keys(cols.keys, cols.brk))
+    # weights that raise 'given away' alone, and weigh a worried sender down
+    path = tmp_path / "w.tsv"
+    path.write_text("@bias\t-3\n@threshold\t0.25\ngiven away\t3\nctx:worried_other\t-2\n", encoding="utf-8")
+    scored = Detector(learned=path)
+    own = scored.assess("I've given away the dog this week", "en")
+    assert own.level == "urgent" and [s.matched for s in own.signals] == ["given away"]
+    assert scored.assess("she's given away the dog this week and she isn't answering", "en").level == "none"
+
+
+def test_the_shipped_weights_learned_what_a_worried_sender_weighs():
+    from helpline.distress.learned import CONCERN_WEIGHTS_FILE, WEIGHTS_FILE, LearnedScorer
+    assert LearnedScorer(WEIGHTS_FILE).words["ctx:worried_other"] < 0
+    assert LearnedScorer(CONCERN_WEIGHTS_FILE).words["ctx:worried_other"] > 0

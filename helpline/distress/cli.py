@@ -73,7 +73,7 @@ def train_weights(out: Path, files: tuple[Path, ...], target: str = "urgent") ->
     """Fit on every case of `files` as the lexicons see them, report cross-validation, write `out`.
 
     `target` "urgent": urgent against the rest; "concern": concern or urgent against none."""
-    from .detector import Detector
+    from .detector import Detector, learned_keys
     from .learned import CONCERN_THRESHOLD, Fit, cross_validate, train, write_weights
     if not files:
         raise click.UsageError("--train needs labelled JSONL files")
@@ -85,7 +85,7 @@ def train_weights(out: Path, files: tuple[Path, ...], target: str = "urgent") ->
             matches = lexicons.matcher.find_keys(cols.keys, cols.brk)
             idioms = [(m.i, m.j) for m in matches["idiom"]]
             positive = case["label"] == "urgent" if target == "urgent" else case["label"] != "none"
-            examples.append((cols.keys, idioms, positive, case["label"]))
+            examples.append((learned_keys(cols.keys, matches), idioms, positive, case["label"]))
             level = lexicons.assess(case["text"], case.get("lang")).level
             lexicon_raised.append(level == "urgent" if target == "urgent" else level != "none")
     fit = Fit() if target == "urgent" else Fit(threshold=CONCERN_THRESHOLD)

@@ -7,7 +7,7 @@ from typing import NamedTuple, Sequence
 
 from . import combine, rules
 from .combine import Found
-from .learned import CONCERN_WEIGHTS_FILE, WEIGHTS_FILE, LearnedScorer
+from .learned import CONCERN_WEIGHTS_FILE, WEIGHTS_FILE, LearnedScorer, with_markers
 from . import compiled
 from .lexicon import Lexicon, load_lexicon
 from .matcher import Match, Matcher
@@ -22,6 +22,11 @@ MARKERS = frozenset({"life_affirm", "means_term", "acute_symptom", "farewell_hin
 SETTLED = frozenset({"denied_ideation", "third_party", "past_ideation"})
 # the word after a self-reveal that makes it a cleft sentence instead ('c'est moi qui…', 'it's me who…')
 CLEFT = frozenset({"qui", "who", "that"})
+
+
+def learned_keys(keys: Sequence[str], matches: dict[str, list[Match]] | None) -> Sequence[str]:
+    """What the learned weights read: the message's word keys and its marker features (learned.py)."""
+    return with_markers(keys, (c.entry.category for c in matches["context"])) if matches else keys
 
 
 class Signal(NamedTuple):
@@ -136,19 +141,27 @@ class Detector:
         relief = matches is not None and any(c.entry.category == "relief" or c.entry.category == "levity" and not found
                                              for c in matches["context"])
         idioms += settled
-        if not self.learned.raises(tokens.keys, idioms, work or relief or bool(settled)):
+        keys = learned_keys(tokens.keys, matches)
+        if not self.learned.raises(keys, idioms, work or relief or bool(settled)):
             return []
-        reasons = self.learned.explain(tokens.keys, idioms) or [(0, len(tokens.keys), 0.0)]
-        return [Found("learned", "urgent", i, j) for i, j, _ in reasons]
+        return [Found("learned", "urgent", i, j) for i, j in self._reasons(self.learned, tokens.keys, keys, idioms)]
 
     def concern_opinion(self, tokens: Tokens, matches: dict[str, list[Match]] | None) -> list[Found]:
         """The concern weights' reasons to offer support to a message left at none, or []."""
         assert self.learned_concern is not None
         idioms = [(m.i, m.j) for m in matches["idiom"]] if matches else []
-        if not self.learned_concern.raises(tokens.keys, idioms):
+        keys = learned_keys(tokens.keys, matches)
+        if not self.learned_concern.raises(keys, idioms):
             return []
-        reasons = self.learned_concern.explain(tokens.keys, idioms) or [(0, len(tokens.keys), 0.0)]
-        return [Found("learned", "concern", i, j) for i, j, _ in reasons]
+        return [Found("learned", "concern", i, j) for i, j in self._reasons(self.learned_concern, tokens.keys, keys, idioms)]
+
+    @staticmethod
+    def _reasons(scorer: LearnedScorer, words: Sequence[str], keys: Sequence[str],
+                 idioms: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The spans of the message's own words that weighed most (a marker feature has no span)."""
+        n = len(words)
+        spans = [(i, j) for i, j, _ in scorer.explain(keys, idioms) if j <= n]
+        return spans or [(0, n)]
 
     def interpret(self, text: str, tokens: Tokens, matches: dict[str, list[Match]]) -> list[Found]:
         """Apply idiom, reported-speech, past, negation and combination rules to the matches."""

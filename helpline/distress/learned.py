@@ -91,6 +91,19 @@ class Fit:
     average: int = 10
 
 
+# Context markers that the weights read as one more feature each, after the message's words (and an
+# idiom mask, so that they pair with nothing): the fit decides what they weigh.  `worried_other`
+# ("she's not picking up", "elle répond plus", "je m'inquiète pour lui") is a sender worried about
+# someone else, whose arrangements or goodbye the words alone read as the sender's own.
+MARKER_FEATURES = ("worried_other",)
+
+
+def with_markers(keys: Sequence[str], categories: Iterable[str]) -> Sequence[str]:
+    """`keys`, followed by one feature per marker of MARKER_FEATURES among `categories`."""
+    found = sorted(set(categories).intersection(MARKER_FEATURES))
+    return [*keys, IDIOM, *("ctx:" + c for c in found)] if found else keys
+
+
 def features(keys: Sequence[str], idioms: Iterable[tuple[int, int]] = ()) -> tuple[list[str], list[tuple[str, str]]]:
     """Word keys and neighbouring pairs, words of recognised idioms masked."""
     words = list(keys)

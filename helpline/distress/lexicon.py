@@ -27,7 +27,7 @@ SIGNAL_CATEGORIES = frozenset({
 CONTEXT_MARKERS = frozenset({
     "reporter", "hypothetical", "past", "past_back", "recurrence", "recurrence_back", "calm", "future",
     "immediacy", "now_word", "levity", "means_context", "own_voice", "self_reveal", "third_person_self",
-    "relief", "agreement", "unaware", "redone",
+    "relief", "agreement", "unaware", "redone", "worried_other",
 })
 # Weak cue families read by the co-occurrence rule (cues_<lang>.tsv); `work` and `job` only cancel
 # nearby cues (combine.VETOES).
