@@ -1354,3 +1354,25 @@ def test_the_shipped_weights_learned_what_a_worried_sender_weighs():
     from helpline.distress.learned import CONCERN_WEIGHTS_FILE, WEIGHTS_FILE, LearnedScorer
     assert LearnedScorer(WEIGHTS_FILE).words["ctx:worried_other"] < 0
     assert LearnedScorer(CONCERN_WEIGHTS_FILE).words["ctx:worried_other"] > 0
+
+
+@pytest.mark.parametrize("text, level", [
+    # the drugs a colleague used; sparing everyone; a cord tied in the wardrobe
+    ("my colleague died by suicide last month and I keep thinking he had the right idea. I've got the same "
+     "drugs he used", "urgent"),
+    ("maybe they're right. maybe I should save everyone the trouble", "urgent"),
+    ("I'll save you the trouble, the form is on the intranet", "none"),
+    ("um i tied a cord um in the wardrobe um last night to see if um", "urgent"),
+    ("tied the balloons to the door for her birthday", "none"),
+    # holding a crying baby and afraid of shaking her (harm_fear + care_act)
+    ("I'm holding a crying baby on the postnatal ward right now and I'm scared I'll shake her", "urgent"),
+    # 'yes, and that I had a plan' answered to a psychologist
+    ("Il m'a demandé si je pensais à la mort, j'ai dit oui tout le temps et que j'avais un plan", "urgent"),
+    # idioms: hanging on someone's neck, an illness that nearly killed, houseplants mourned
+    ("je vais me pendre... à ton cou quand tu rentres 😘", "none"),
+    ("ce palu-là a failli me tuer hein 😂 je suis de retour au dispensaire", "none"),
+    ("RIP to my houseplants, killed them all during nights 🪦🌿", "none"),
+    ("my plants are fine. me on the other hand 🪦", "urgent"),
+])
+def test_a_colleagues_drugs_a_cord_and_idioms_round_706(text, level):
+    assert Detector(learned=None).assess(text).level == level
