@@ -1376,3 +1376,25 @@ def test_the_shipped_weights_learned_what_a_worried_sender_weighs():
 ])
 def test_a_colleagues_drugs_a_cord_and_idioms_round_706(text, level):
     assert Detector(learned=None).assess(text).level == level
+
+
+@pytest.mark.parametrize("text, level", [
+    ("🔫 to my head is all i think about", "urgent"),
+    ("at night I hit my legs with a hairbrush till they're purple, every night now", "urgent"),
+    ("i just want to stop um like permanently stop not like quit the job um stop everything", "urgent"),
+    # means kept locked from the sender, and the key found
+    ("My wife keeps the meds locked since I told her how I felt. I found the key today.", "urgent"),
+    ("non j'ai pas envie qu'on me sauve", "urgent"),
+    ("Mon collègue a fait une TS jeudi. Je pense à faire comme lui, mais mieux que lui.", "urgent"),
+    ("mwen las, mwen vlé mò", "urgent"),
+    ("le soir je me dis que j'aimerais m'endormir et que ce soit fini pour de bon", "urgent"),
+    ("j'ai un message pour ma mère dans mes brouillons, il reste plus qu'à appuyer sur envoyer et à y aller",
+     "urgent"),
+    # drunk or sedated right before a procedure (unfit + care_act)
+    ("j'ai picolé, péri à poser dans 10 min, je tremble", "urgent"),
+    ("j'ai picolé hier soir au pot de départ, quelle soirée", "none"),
+    ("j'ai pris deux Stilnox à 5h et j'ai un programme de 4 prothèses qui commence dans 40 minutes. "
+     "Je ne tiens pas debout", "urgent"),
+])
+def test_gestures_refusals_and_unfit_before_a_procedure_round_711(text, level):
+    assert Detector(learned=None).assess(text).level == level
