@@ -1333,12 +1333,14 @@ def test_a_worried_sender_is_a_feature_the_learned_weights_read(tmp_path):
     d = Detector(learned=None)
     for text in ("My colleague gave away her dog this week and she's not picking up",
                  "mon collègue a donné son chien, il répond plus, je m'inquiète pour lui",
-                 "dois-je appeler la police pour elle ?"):
+                 "dois-je appeler la police pour elle ?", "i'm at uni and i can't reach her",
+                 "manager's sent police to her flat", "j'ai envoyé les pompiers chez elle"):
         cols = d.normalizer.split(text)
         keys = learned_keys(cols.keys, d.matcher.find_keys(cols.keys, cols.brk))
         assert keys[-1] == "ctx:worried_other" and list(keys[:len(cols.keys)]) == list(cols.keys)
     # the sender's own hands, and the sender's own locked door, are not someone else
-    for text in ("mes mains elles répondent plus", "je me suis enfermée dans la salle de bain"):
+    for text in ("mes mains elles répondent plus", "je me suis enfermée dans la salle de bain",
+                 "I called 999 for myself, the ambulance is on its way"):
         cols = d.normalizer.split(text)
         assert "ctx:worried_other" not in learned_keys(cols.keys, d.matcher.find_keys(cols.keys, cols.brk))
     # weights that raise 'given away' alone, and weigh a worried sender down
