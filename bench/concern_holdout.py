@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from helpline.distress import Detector  # noqa: E402
 from helpline.distress import learned as L  # noqa: E402
+from helpline.distress.detector import learned_keys  # noqa: E402
 
 DATA = ROOT / "tests/data"
 DEV = ROOT.parent / "shared/distress/dev_cases.jsonl"
@@ -49,7 +50,7 @@ def main(argv: list[str]) -> int:
     def example(case: dict) -> tuple[list[str], list[tuple[int, int]]]:
         cols = detector.normalizer.split(case["text"])
         matches = detector.matcher.find_keys(cols.keys, cols.brk) if detector.matcher.could_match(cols.keys) else None
-        return cols.keys, [(m.i, m.j) for m in matches["idiom"]] if matches else []
+        return learned_keys(cols.keys, matches), [(m.i, m.j) for m in matches["idiom"]] if matches else []
 
     bias, weights = L.train([(*example(c), c["label"] != "none") for c in fit_on])
     scorer = L._from_memory(bias, weights, 0.5)

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from helpline.distress import Detector  # noqa: E402
 from helpline.distress import learned as L  # noqa: E402
+from helpline.distress.detector import learned_keys  # noqa: E402
 
 DATA = ROOT / "tests/data"
 DEV = ROOT.parent / "shared/distress/dev_cases.jsonl"
@@ -54,10 +55,10 @@ def main(argv: list[str]) -> int:
 
     def example(case: dict) -> tuple[list[str], list[tuple[int, int]], bool]:
         cols = detector.normalizer.split(case["text"])
-        idioms = []
-        if detector.matcher.could_match(cols.keys):
-            idioms = [(m.i, m.j) for m in detector.matcher.find_keys(cols.keys, cols.brk)["idiom"]]
-        return list(cols.keys), idioms, case["label"] == "urgent"
+        matches = detector.matcher.find_keys(cols.keys, cols.brk) if detector.matcher.could_match(cols.keys) else None
+        idioms = [(m.i, m.j) for m in matches["idiom"]] if matches else []
+        # the words and marker features, as the detector and `helpline detect --train` read them
+        return list(learned_keys(cols.keys, matches)), idioms, case["label"] == "urgent"
 
     cache = {id(c): example(c) for c in own + dev + [c for cs in holdouts.values() for c in cs]}
 
